@@ -1,0 +1,2 @@
+//! An in-process double of one IC application subnet.
+#![deny(missing_docs)]

@@ -1,0 +1,1 @@
+//! The asset canister's shell: `ic_cdk` entry points over `asset-canister-core`.

@@ -167,3 +167,6 @@ fn check_expiry(provided: u64, now_nanos: u64) -> Result<(), AuthenticationError
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

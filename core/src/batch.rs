@@ -1,0 +1,353 @@
+//! Batches and chunks: upload sessions, their chunks' extents, limits, expiry and proposals.
+//!
+//! Owns the batch, chunk, batch-to-chunk and proposal maps and the id counters. Chunk bytes are
+//! written once, at upload, into the blob region; a commit takes a chunk's extent for an
+//! encoding without copying ([`Batches::take_chunk`]). Does not check permissions or apply
+//! operations. Invariants: ids are global and never reused; `live_bytes` equals the sum of
+//! live chunk lengths; a chunk belongs to exactly one live batch; at most one batch is proposed.
+
+use crate::config::Limits;
+use crate::error::Error;
+use crate::store::blob::{u64_at, BlobRegion, Extent};
+use crate::types::CommitBatchArguments;
+use candid::{Decode, Encode, Nat};
+use ic_stable_structures::storable::Bound;
+use ic_stable_structures::{Memory, StableBTreeMap, StableCell, Storable};
+use std::borrow::Cow;
+
+/// A batch expires this long after its creation or last chunk, unless its evidence is computed.
+pub const BATCH_EXPIRY_NS: u64 = 300 * 1_000_000_000;
+
+const NEVER: u64 = u64::MAX;
+
+/// Id counters and the live chunk byte total.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Counters {
+    next_batch_id: u64,
+    next_chunk_id: u64,
+    live_bytes: u64,
+}
+
+impl Storable for Counters {
+    fn to_bytes(&self) -> Cow<'_, [u8]> {
+        let mut v = Vec::with_capacity(24);
+        for x in [self.next_batch_id, self.next_chunk_id, self.live_bytes] {
+            v.extend_from_slice(&x.to_be_bytes());
+        }
+        Cow::Owned(v)
+    }
+    fn into_bytes(self) -> Vec<u8> {
+        self.to_bytes().into_owned()
+    }
+    fn from_bytes(bytes: Cow<[u8]>) -> Self {
+        Counters {
+            next_batch_id: u64_at(&bytes, 0),
+            next_chunk_id: u64_at(&bytes, 8),
+            live_bytes: u64_at(&bytes, 16),
+        }
+    }
+    const BOUND: Bound = Bound::Bounded {
+        max_size: 24,
+        is_fixed_size: true,
+    };
+}
+
+/// State of one batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchRecord {
+    /// Expiry time in ns; `u64::MAX` once evidence is computed (never expires).
+    pub expires_at_ns: u64,
+    /// Whether `propose_commit_batch` stored operations for it.
+    pub proposed: bool,
+    /// Evidence, once `compute_evidence` has finished.
+    pub evidence: Option<[u8; 32]>,
+}
+
+impl Storable for BatchRecord {
+    fn to_bytes(&self) -> Cow<'_, [u8]> {
+        let mut v = Vec::with_capacity(42);
+        v.extend_from_slice(&self.expires_at_ns.to_be_bytes());
+        v.push(self.proposed as u8);
+        v.push(self.evidence.is_some() as u8);
+        v.extend_from_slice(&self.evidence.unwrap_or([0; 32]));
+        Cow::Owned(v)
+    }
+    fn into_bytes(self) -> Vec<u8> {
+        self.to_bytes().into_owned()
+    }
+    fn from_bytes(bytes: Cow<[u8]>) -> Self {
+        let mut e = [0u8; 32];
+        e.copy_from_slice(&bytes[10..42]);
+        BatchRecord {
+            expires_at_ns: u64_at(&bytes, 0),
+            proposed: bytes[8] == 1,
+            evidence: (bytes[9] == 1).then_some(e),
+        }
+    }
+    const BOUND: Bound = Bound::Bounded {
+        max_size: 42,
+        is_fixed_size: true,
+    };
+}
+
+/// One uploaded chunk: its batch and where its bytes are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChunkRecord {
+    /// Owning batch.
+    pub batch_id: u64,
+    /// Bytes in the blob region.
+    pub extent: Extent,
+}
+
+impl Storable for ChunkRecord {
+    fn to_bytes(&self) -> Cow<'_, [u8]> {
+        let mut v = Vec::with_capacity(24);
+        v.extend_from_slice(&self.batch_id.to_be_bytes());
+        self.extent.encode_into(&mut v);
+        Cow::Owned(v)
+    }
+    fn into_bytes(self) -> Vec<u8> {
+        self.to_bytes().into_owned()
+    }
+    fn from_bytes(bytes: Cow<[u8]>) -> Self {
+        ChunkRecord {
+            batch_id: u64_at(&bytes, 0),
+            extent: Extent::decode(&bytes[8..24]),
+        }
+    }
+    const BOUND: Bound = Bound::Bounded {
+        max_size: 24,
+        is_fixed_size: true,
+    };
+}
+
+/// Candid-encoded proposed commit (bounded by the ingress size, so B-tree cost is fine).
+struct Proposal(CommitBatchArguments);
+
+impl Storable for Proposal {
+    fn to_bytes(&self) -> Cow<'_, [u8]> {
+        Cow::Owned(Encode!(&self.0).expect("CommitBatchArguments always encode"))
+    }
+    fn into_bytes(self) -> Vec<u8> {
+        self.to_bytes().into_owned()
+    }
+    fn from_bytes(bytes: Cow<[u8]>) -> Self {
+        Proposal(Decode!(&bytes, CommitBatchArguments).expect("stored proposal is valid Candid"))
+    }
+    const BOUND: Bound = Bound::Unbounded;
+}
+
+/// Converts a Candid id to `u64`; ids beyond `u64` cannot exist.
+pub fn id_u64(id: &Nat) -> Option<u64> {
+    u64::try_from(&id.0).ok()
+}
+
+/// Batches, chunks and proposals.
+pub struct Batches<M: Memory> {
+    counters: StableCell<Counters, M>,
+    batches: StableBTreeMap<u64, BatchRecord, M>,
+    chunks: StableBTreeMap<u64, ChunkRecord, M>,
+    batch_chunks: StableBTreeMap<(u64, u64), (), M>,
+    proposals: StableBTreeMap<u64, Proposal, M>,
+}
+
+impl<M: Memory> Batches<M> {
+    /// Opens (or initialises) the maps. Ids start at 1 so that batch id 0 never exists.
+    pub fn init(counters: M, batches: M, chunks: M, batch_chunks: M, proposals: M) -> Self {
+        Batches {
+            counters: StableCell::init(
+                counters,
+                Counters {
+                    next_batch_id: 1,
+                    next_chunk_id: 1,
+                    live_bytes: 0,
+                },
+            ),
+            batches: StableBTreeMap::init(batches),
+            chunks: StableBTreeMap::init(chunks),
+            batch_chunks: StableBTreeMap::init(batch_chunks),
+            proposals: StableBTreeMap::init(proposals),
+        }
+    }
+
+    /// Purges expired batches, then creates one, within `max_batches`.
+    pub fn create_batch(
+        &mut self,
+        blob: &mut BlobRegion<M>,
+        now_ns: u64,
+        limits: &Limits,
+    ) -> Result<u64, Error> {
+        if let Some(batch_id) = self.proposed_batch() {
+            return Err(Error::ProposedBatchExists { batch_id });
+        }
+        let expired: Vec<u64> = self
+            .batches
+            .iter()
+            .filter(|e| e.value().expires_at_ns <= now_ns)
+            .map(|e| *e.key())
+            .collect();
+        let live = self.batches.len() - expired.len() as u64;
+        if let Some(max) = limits.max_batches {
+            if live >= max {
+                return Err(Error::TooManyBatches { max });
+            }
+        }
+        for id in expired {
+            self.delete_batch(blob, id);
+        }
+        let mut c = *self.counters.get();
+        let batch_id = c.next_batch_id;
+        c.next_batch_id += 1;
+        self.counters.set(c);
+        self.batches.insert(
+            batch_id,
+            BatchRecord {
+                expires_at_ns: now_ns.saturating_add(BATCH_EXPIRY_NS),
+                proposed: false,
+                evidence: None,
+            },
+        );
+        Ok(batch_id)
+    }
+
+    /// Writes chunks for a batch (ids in input order), within `max_chunks` and `max_bytes`,
+    /// and pushes the batch's expiry to `now + 300 s`.
+    pub fn create_chunks(
+        &mut self,
+        blob: &mut BlobRegion<M>,
+        batch_id: &Nat,
+        contents: &[&[u8]],
+        now_ns: u64,
+        limits: &Limits,
+    ) -> Result<Vec<u64>, Error> {
+        let (id, mut batch) = self.live_batch(batch_id)?;
+        if batch.proposed {
+            return Err(Error::BatchAlreadyProposed { batch_id: id });
+        }
+        let new_bytes: u64 = contents.iter().map(|c| c.len() as u64).sum();
+        if let Some(max) = limits.max_chunks {
+            if self.chunks.len() + contents.len() as u64 > max {
+                return Err(Error::TooManyChunks { max });
+            }
+        }
+        let mut c = *self.counters.get();
+        if let Some(max) = limits.max_bytes {
+            if c.live_bytes.saturating_add(new_bytes) > max {
+                return Err(Error::TooManyBytes { max });
+            }
+        }
+        let mut ids = Vec::with_capacity(contents.len());
+        for content in contents {
+            let chunk_id = c.next_chunk_id;
+            c.next_chunk_id += 1;
+            let extent = blob.write_new(content);
+            self.chunks.insert(chunk_id, ChunkRecord { batch_id: id, extent });
+            self.batch_chunks.insert((id, chunk_id), ());
+            ids.push(chunk_id);
+        }
+        c.live_bytes += new_bytes;
+        self.counters.set(c);
+        if batch.expires_at_ns != NEVER {
+            batch.expires_at_ns = now_ns.saturating_add(BATCH_EXPIRY_NS);
+            self.batches.insert(id, batch);
+        }
+        Ok(ids)
+    }
+
+    /// A chunk, if it exists.
+    pub fn chunk(&self, chunk_id: u64) -> Option<ChunkRecord> {
+        self.chunks.get(&chunk_id)
+    }
+
+    /// Removes a chunk and hands its extent to the caller (a new encoding), without freeing.
+    pub fn take_chunk(&mut self, chunk_id: u64) -> Option<Extent> {
+        let record = self.chunks.remove(&chunk_id)?;
+        self.batch_chunks.remove(&(record.batch_id, chunk_id));
+        let mut c = *self.counters.get();
+        c.live_bytes -= record.extent.len;
+        self.counters.set(c);
+        Some(record.extent)
+    }
+
+    /// A batch that exists (expired batches exist until the next `create_batch` purges them).
+    pub fn live_batch(&self, batch_id: &Nat) -> Result<(u64, BatchRecord), Error> {
+        id_u64(batch_id)
+            .and_then(|id| self.batches.get(&id).map(|b| (id, b)))
+            .ok_or_else(|| Error::BatchNotFound {
+                batch_id: batch_id.clone(),
+            })
+    }
+
+    /// Deletes a batch, its unused chunks (freeing their bytes) and its proposal.
+    pub fn delete_batch(&mut self, blob: &mut BlobRegion<M>, batch_id: u64) -> bool {
+        let chunk_ids: Vec<u64> = self
+            .batch_chunks
+            .range((batch_id, 0)..=(batch_id, u64::MAX))
+            .map(|e| e.key().1)
+            .collect();
+        for chunk_id in chunk_ids {
+            if let Some(extent) = self.take_chunk(chunk_id) {
+                blob.free(extent);
+            }
+        }
+        self.proposals.remove(&batch_id);
+        self.batches.remove(&batch_id).is_some()
+    }
+
+    /// Deletes every batch and chunk (ids keep counting up).
+    pub fn clear(&mut self, blob: &mut BlobRegion<M>) {
+        let ids: Vec<u64> = self.batches.keys().collect();
+        for id in ids {
+            self.delete_batch(blob, id);
+        }
+    }
+
+    /// The proposed batch, if any.
+    pub fn proposed_batch(&self) -> Option<u64> {
+        self.batches
+            .iter()
+            .find(|e| e.value().proposed)
+            .map(|e| *e.key())
+    }
+
+    /// Stores the operations to commit later; the batch stops taking chunks.
+    pub fn propose(&mut self, args: &CommitBatchArguments) -> Result<u64, Error> {
+        let (id, mut batch) = self.live_batch(&args.batch_id)?;
+        if batch.proposed {
+            return Err(Error::BatchAlreadyProposed { batch_id: id });
+        }
+        batch.proposed = true;
+        self.batches.insert(id, batch);
+        self.proposals.insert(id, Proposal(args.clone()));
+        Ok(id)
+    }
+
+    /// The proposed operations of a batch.
+    pub fn proposal(&self, batch_id: u64) -> Option<CommitBatchArguments> {
+        self.proposals.get(&batch_id).map(|p| p.0)
+    }
+
+    /// Records computed evidence; the batch then never expires.
+    pub fn set_evidence(&mut self, batch_id: u64, evidence: [u8; 32]) {
+        if let Some(mut batch) = self.batches.get(&batch_id) {
+            batch.evidence = Some(evidence);
+            batch.expires_at_ns = NEVER;
+            self.batches.insert(batch_id, batch);
+        }
+    }
+
+    /// Number of live chunks.
+    pub fn chunk_count(&self) -> u64 {
+        self.chunks.len()
+    }
+
+    /// Bytes held by live chunks.
+    pub fn live_bytes(&self) -> u64 {
+        self.counters.get().live_bytes
+    }
+
+    /// Number of batches (including expired ones not yet purged).
+    pub fn batch_count(&self) -> u64 {
+        self.batches.len()
+    }
+}

@@ -1,0 +1,252 @@
+//! The asset store: asset metadata, encodings and their content bytes, all in stable memory.
+//!
+//! Owns the asset and encoding maps and the blob region. It applies already-validated changes
+//! and never decides who may do what (`permissions`) or whether a commit is valid
+//! (`operations`). Invariant: every extent in the blob region is owned by exactly one encoding
+//! or one uploaded chunk, or is on the free list; replacing or deleting an encoding frees its
+//! extents.
+//!
+//! # Stable-memory layout
+//!
+//! One `MemoryManager` splits stable memory into virtual memories (8 MiB buckets, up to
+//! 32768 buckets = 256 GiB in total). Content bytes are never stored in B-tree values: they go
+//! once into the blob region (memory 8), and records hold `(offset, len)` extents.
+//!
+//! ```text
+//!  stable memory
+//!  +--------------------------------------------------------------------------------------+
+//!  | MemoryManager header + bucket table (page 0)                                          |
+//!  +--------------------------------------------------------------------------------------+
+//!  | buckets of 8 MiB, each owned by one virtual memory:                                   |
+//!  |                                                                                       |
+//!  |  id  structure                        key                    value                    |
+//!  |  0   StableCell<Counters>             -                      next ids, chunk bytes 24B|
+//!  |  1   StableBTreeMap assets            key text               AssetRecord (Candid)     |
+//!  |  2   StableBTreeMap encodings         (key, encoding)        EncodingRecord:          |
+//!  |                                                              modified u64 | length u64|
+//!  |                                                              | sha256 [32] | extents.. |
+//!  |  3   StableBTreeMap permissions       (permission u8, principal)   ()                  |
+//!  |  4   StableBTreeMap batches           batch id u64           BatchRecord (fixed 42B)  |
+//!  |  5   StableBTreeMap chunks            chunk id u64           (batch id, extent) 24B   |
+//!  |  6   StableBTreeMap batch_chunks      (batch id, chunk id)   ()                       |
+//!  |  7   StableBTreeMap proposals         batch id u64           CommitBatchArguments     |
+//!  |  8   blob region (raw bytes)          offset ---------------> content bytes           |
+//!  |  9   StableBTreeMap free_by_offset    offset u64             len u64                  |
+//!  | 10   StableBTreeMap free_by_size      (len, offset)          ()                       |
+//!  | 11   StableCell<u64> blob end         -                      end mark                 |
+//!  | 12   StableCell<Settings>             -                      limits, last change (35B)|
+//!  +--------------------------------------------------------------------------------------+
+//!
+//!  blob region (memory 8):
+//!  0                                                                  end          size
+//!  +-----------+-------+----------------+------+----------------------+  ........  +
+//!  | chunk 7   | free  | encoding /a gz | free | encoding /b identity |  (unused)  |
+//!  +-----------+-------+----------------+------+----------------------+  ........  +
+//!  an encoding's extents are the extents its chunks were written to at upload: commit moves
+//!  ownership from chunk to encoding without copying a byte.
+//! ```
+//!
+//! The layout is pinned by `state/golden` tests: a fixed scenario's raw memory digest is
+//! compared with committed golden values.
+
+pub mod blob;
+pub mod records;
+
+use blob::{BlobRegion, Extent};
+use ic_stable_structures::{Memory, StableBTreeMap};
+use records::{AssetRecord, EncodingKey, EncodingRecord};
+
+/// Virtual memory ids (see the layout diagram above).
+pub mod memory_ids {
+    /// `Meta` cell.
+    pub const META: u8 = 0;
+    /// Asset metadata map.
+    pub const ASSETS: u8 = 1;
+    /// Encoding map.
+    pub const ENCODINGS: u8 = 2;
+    /// Permission set.
+    pub const PERMISSIONS: u8 = 3;
+    /// Batch map.
+    pub const BATCHES: u8 = 4;
+    /// Chunk map.
+    pub const CHUNKS: u8 = 5;
+    /// Batch-to-chunk index.
+    pub const BATCH_CHUNKS: u8 = 6;
+    /// Proposed commit arguments.
+    pub const PROPOSALS: u8 = 7;
+    /// Raw content bytes.
+    pub const BLOB_DATA: u8 = 8;
+    /// Free list by offset.
+    pub const BLOB_FREE_BY_OFFSET: u8 = 9;
+    /// Free list by size.
+    pub const BLOB_FREE_BY_SIZE: u8 = 10;
+    /// Blob end mark.
+    pub const BLOB_END: u8 = 11;
+    /// Limits and last-change clock.
+    pub const SETTINGS: u8 = 12;
+}
+
+/// Assets, encodings and the blob region.
+pub struct Store<M: Memory> {
+    assets: StableBTreeMap<String, AssetRecord, M>,
+    encodings: StableBTreeMap<EncodingKey, EncodingRecord, M>,
+    blob: BlobRegion<M>,
+}
+
+impl<M: Memory> Store<M> {
+    /// Opens the store over its memories (initialising empty ones).
+    pub fn init(assets: M, encodings: M, blob: BlobRegion<M>) -> Self {
+        Store {
+            assets: StableBTreeMap::init(assets),
+            encodings: StableBTreeMap::init(encodings),
+            blob,
+        }
+    }
+
+    /// The blob region, shared with the batch module for chunk bytes.
+    pub fn blob(&self) -> &BlobRegion<M> {
+        &self.blob
+    }
+
+    /// Mutable blob region.
+    pub fn blob_mut(&mut self) -> &mut BlobRegion<M> {
+        &mut self.blob
+    }
+
+    /// Asset metadata.
+    pub fn asset(&self, key: &str) -> Option<AssetRecord> {
+        self.assets.get(&key.to_string())
+    }
+
+    /// Whether `key` exists.
+    pub fn contains(&self, key: &str) -> bool {
+        self.assets.contains_key(&key.to_string())
+    }
+
+    /// Number of assets.
+    pub fn len(&self) -> u64 {
+        self.assets.len()
+    }
+
+    /// Whether there are no assets.
+    pub fn is_empty(&self) -> bool {
+        self.assets.is_empty()
+    }
+
+    /// Inserts or replaces metadata (encodings are untouched).
+    pub fn put_asset(&mut self, key: &str, record: AssetRecord) {
+        self.assets.insert(key.to_string(), record);
+    }
+
+    /// One encoding.
+    pub fn encoding(&self, key: &str, encoding: &str) -> Option<EncodingRecord> {
+        self.encodings.get(&EncodingKey {
+            key: key.to_string(),
+            encoding: encoding.to_string(),
+        })
+    }
+
+    /// All encodings of `key`, sorted by name.
+    pub fn encodings_of(&self, key: &str) -> Vec<(String, EncodingRecord)> {
+        let start = EncodingKey {
+            key: key.to_string(),
+            encoding: String::new(),
+        };
+        self.encodings
+            .range(start..)
+            .take_while(|e| e.key().key == key)
+            .map(|e| (e.key().encoding.clone(), e.value()))
+            .collect()
+    }
+
+    /// Sets an encoding, freeing the extents of the one it replaces.
+    pub fn set_encoding(&mut self, key: &str, encoding: &str, record: EncodingRecord) {
+        let k = EncodingKey {
+            key: key.to_string(),
+            encoding: encoding.to_string(),
+        };
+        if let Some(old) = self.encodings.insert(k, record) {
+            self.free_extents(&old.extents);
+        }
+    }
+
+    /// Removes an encoding and frees its content; returns whether it existed.
+    pub fn unset_encoding(&mut self, key: &str, encoding: &str) -> bool {
+        let k = EncodingKey {
+            key: key.to_string(),
+            encoding: encoding.to_string(),
+        };
+        match self.encodings.remove(&k) {
+            Some(old) => {
+                self.free_extents(&old.extents);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Deletes an asset with all its encodings; returns whether it existed.
+    pub fn delete_asset(&mut self, key: &str) -> bool {
+        for (encoding, _) in self.encodings_of(key) {
+            self.unset_encoding(key, &encoding);
+        }
+        self.assets.remove(&key.to_string()).is_some()
+    }
+
+    /// Deletes every asset; returns the keys that existed.
+    pub fn clear(&mut self) -> Vec<String> {
+        let keys: Vec<String> = self.assets.keys().collect();
+        for key in &keys {
+            self.delete_asset(key);
+        }
+        keys
+    }
+
+    /// Asset keys in order, starting at index `start`, at most `limit` of them.
+    pub fn keys_page(&self, start: u64, limit: u64) -> Vec<String> {
+        self.assets
+            .keys()
+            .skip(start as usize)
+            .take(limit as usize)
+            .collect()
+    }
+
+    /// Asset keys strictly after `after` (or from the first), at most `limit`.
+    pub fn keys_after(&self, after: Option<&str>, limit: usize) -> Vec<String> {
+        match after {
+            None => self.assets.keys().take(limit).collect(),
+            Some(a) => self
+                .assets
+                .keys_range(a.to_string()..)
+                .filter(|k| k != a)
+                .take(limit)
+                .collect(),
+        }
+    }
+
+    /// Reads `len` bytes from `from` in an encoding's content (clamped to its length).
+    pub fn read(&self, record: &EncodingRecord, from: u64, len: u64) -> Vec<u8> {
+        let end = from.saturating_add(len).min(record.total_length);
+        let mut out = Vec::with_capacity(end.saturating_sub(from) as usize);
+        let mut at = 0u64;
+        for extent in &record.extents {
+            let (lo, hi) = (at, at + extent.len);
+            if hi > from && lo < end {
+                let s = from.max(lo) - lo;
+                let e = end.min(hi) - lo;
+                out.extend(self.blob.read(*extent, s, e - s));
+            }
+            at = hi;
+            if at >= end {
+                break;
+            }
+        }
+        out
+    }
+
+    fn free_extents(&mut self, extents: &[Extent]) {
+        for e in extents {
+            self.blob.free(*e);
+        }
+    }
+}

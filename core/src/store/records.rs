@@ -1,0 +1,152 @@
+//! Stable record formats of assets and encodings, and their byte encodings.
+//!
+//! Owns only how a record becomes bytes and back; which records exist is `store/mod.rs`'s
+//! business. Invariant: encodings are deterministic (same record, same bytes), so the layout
+//! goldens pin them; changing one means a new layout version.
+
+use super::blob::{u64_at, Extent};
+use crate::types::HeaderField;
+use candid::{CandidType, Decode, Deserialize, Encode};
+use ic_stable_structures::storable::Bound;
+use ic_stable_structures::Storable;
+use std::borrow::Cow;
+
+/// Metadata of one asset (its encodings are separate records).
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct AssetRecord {
+    /// MIME type.
+    pub content_type: String,
+    /// `max-age` in seconds.
+    pub max_age: Option<u64>,
+    /// Extra headers, sorted by name, one value per name.
+    pub headers: Option<Vec<HeaderField>>,
+    /// Aliasing switch as uploaded.
+    pub enable_aliasing: Option<bool>,
+    /// Raw-domain switch as uploaded.
+    pub allow_raw_access: Option<bool>,
+}
+
+impl Storable for AssetRecord {
+    fn to_bytes(&self) -> Cow<'_, [u8]> {
+        Cow::Owned(Encode!(self).expect("an AssetRecord always encodes"))
+    }
+    fn into_bytes(self) -> Vec<u8> {
+        Encode!(&self).expect("an AssetRecord always encodes")
+    }
+    fn from_bytes(bytes: Cow<[u8]>) -> Self {
+        Decode!(&bytes, AssetRecord).expect("stored AssetRecord is valid Candid")
+    }
+    const BOUND: Bound = Bound::Unbounded;
+}
+
+/// `(asset key, encoding name)`, ordered by key then name so one asset's encodings are adjacent.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EncodingKey {
+    /// Asset key.
+    pub key: String,
+    /// Encoding name.
+    pub encoding: String,
+}
+
+impl Storable for EncodingKey {
+    fn to_bytes(&self) -> Cow<'_, [u8]> {
+        Cow::Owned(self.clone().into_bytes())
+    }
+    fn into_bytes(self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(4 + self.key.len() + self.encoding.len());
+        v.extend_from_slice(&(self.key.len() as u32).to_be_bytes());
+        v.extend_from_slice(self.key.as_bytes());
+        v.extend_from_slice(self.encoding.as_bytes());
+        v
+    }
+    fn from_bytes(bytes: Cow<[u8]>) -> Self {
+        let mut n = [0u8; 4];
+        n.copy_from_slice(&bytes[..4]);
+        let split = 4 + u32::from_be_bytes(n) as usize;
+        EncodingKey {
+            key: String::from_utf8(bytes[4..split].to_vec()).expect("stored key is UTF-8"),
+            encoding: String::from_utf8(bytes[split..].to_vec()).expect("stored name is UTF-8"),
+        }
+    }
+    const BOUND: Bound = Bound::Unbounded;
+}
+
+/// One encoding's content: its extents in order, plus what `list` and HTTP serving report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EncodingRecord {
+    /// Last modification, ns since the epoch.
+    pub modified_ns: u64,
+    /// Sum of the extents' lengths.
+    pub total_length: u64,
+    /// sha256 of the whole content (checked or computed at commit).
+    pub sha256: [u8; 32],
+    /// Content pieces in order; piece `i` is what `get_chunk` returns for index `i`.
+    pub extents: Vec<Extent>,
+}
+
+impl Storable for EncodingRecord {
+    fn to_bytes(&self) -> Cow<'_, [u8]> {
+        let mut v = Vec::with_capacity(48 + Extent::ENCODED_LEN * self.extents.len());
+        v.extend_from_slice(&self.modified_ns.to_be_bytes());
+        v.extend_from_slice(&self.total_length.to_be_bytes());
+        v.extend_from_slice(&self.sha256);
+        for e in &self.extents {
+            e.encode_into(&mut v);
+        }
+        Cow::Owned(v)
+    }
+    fn into_bytes(self) -> Vec<u8> {
+        self.to_bytes().into_owned()
+    }
+    fn from_bytes(bytes: Cow<[u8]>) -> Self {
+        let mut sha256 = [0u8; 32];
+        sha256.copy_from_slice(&bytes[16..48]);
+        EncodingRecord {
+            modified_ns: u64_at(&bytes, 0),
+            total_length: u64_at(&bytes, 8),
+            sha256,
+            extents: bytes[48..]
+                .chunks_exact(Extent::ENCODED_LEN)
+                .map(Extent::decode)
+                .collect(),
+        }
+    }
+    const BOUND: Bound = Bound::Unbounded;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoding_record_round_trips() {
+        let r = EncodingRecord {
+            modified_ns: 7,
+            total_length: 30,
+            sha256: [9; 32],
+            extents: vec![Extent { offset: 0, len: 10 }, Extent { offset: 50, len: 20 }],
+        };
+        assert_eq!(EncodingRecord::from_bytes(r.to_bytes()), r);
+    }
+
+    #[test]
+    fn encoding_key_round_trips_with_any_text() {
+        let k = EncodingKey {
+            key: "/a\u{0}b/ü".into(),
+            encoding: "gzip".into(),
+        };
+        assert_eq!(EncodingKey::from_bytes(k.to_bytes()), k);
+    }
+
+    #[test]
+    fn asset_record_round_trips() {
+        let r = AssetRecord {
+            content_type: "text/html".into(),
+            max_age: Some(60),
+            headers: Some(vec![("a".into(), "b".into())]),
+            enable_aliasing: Some(true),
+            allow_raw_access: None,
+        };
+        assert_eq!(AssetRecord::from_bytes(r.to_bytes()), r);
+    }
+}

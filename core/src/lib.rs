@@ -4,5 +4,16 @@
 //! shell supplies them. All persistent state lives in stable memory handed to [`state::State`].
 #![deny(missing_docs)]
 
+pub mod batch;
+pub mod certification;
+pub mod changes;
+pub mod config;
+pub mod error;
+pub mod evidence;
+pub mod http;
 pub mod http_types;
+pub mod operations;
+pub mod permissions;
+pub mod state;
+pub mod store;
 pub mod types;

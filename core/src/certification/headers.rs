@@ -1,0 +1,171 @@
+//! The one function that derives response headers, used when certifying at commit. Serving
+//! copies the lists stored with each certified response, so served headers are certified
+//! headers by construction.
+//!
+//! Owns header names, order and values, and the certificate expression every response carries.
+//! Must not read content. Invariant: header names are lowercase and never repeat, and custom
+//! headers cannot override or duplicate the headers the canister sets itself.
+
+use super::input::{AssetView, Encoding, EncodingView};
+use ic_http_certification::{
+    DefaultCelBuilder, DefaultResponseCertification, CERTIFICATE_EXPRESSION_HEADER_NAME,
+    CERTIFICATE_HEADER_NAME,
+};
+
+/// A response header list as served.
+pub type HeaderList = Vec<(String, String)>;
+
+/// Which response a header list is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeaderKind {
+    /// A whole representation (200 for assets and the single-page fallback, 404 for 404 pages);
+    /// `etag` is false for fallback pages, which are shared by many URLs and never revalidated.
+    Representation {
+        /// Whether an `ETag` is sent.
+        etag: bool,
+    },
+    /// A 206 part covering bytes `first..=last`.
+    Partial {
+        /// First byte.
+        first: u64,
+        /// Last byte, inclusive.
+        last: u64,
+    },
+    /// A 304 answer to a matching `If-None-Match`.
+    NotModified,
+    /// A 416 answer to a range beyond the end.
+    Unsatisfiable,
+}
+
+/// The CEL expression every response is certified with: no request certification, all response
+/// headers certified (except `IC-Certificate`, which carries the proof).
+pub fn certificate_expression() -> String {
+    DefaultCelBuilder::response_only_certification()
+        .with_response_certification(DefaultResponseCertification::response_header_exclusions(
+            vec![],
+        ))
+        .build()
+        .to_string()
+}
+
+/// Headers for one response of `asset` in `variant`.
+pub fn derive(asset: &AssetView, variant: &EncodingView, kind: HeaderKind, expression: &str) -> HeaderList {
+    let mut headers = HeaderList::with_capacity(8 + asset.headers.len());
+    let etag = format!("\"{}\"", hex::encode(variant.sha256));
+    let cache_control = asset.max_age.map(|age| format!("max-age={age}"));
+    match kind {
+        HeaderKind::NotModified => {}
+        HeaderKind::Unsatisfiable => {
+            headers.push(("content-range".into(), format!("bytes */{}", variant.length)));
+        }
+        HeaderKind::Representation { .. } | HeaderKind::Partial { .. } => {
+            headers.push(("content-type".into(), asset.content_type.clone()));
+            if variant.encoding != Encoding::Identity {
+                headers.push(("content-encoding".into(), variant.encoding.name().into()));
+            }
+            headers.push(("accept-ranges".into(), "bytes".into()));
+        }
+    }
+    if let HeaderKind::Partial { first, last } = kind {
+        headers.push(("content-range".into(), format!("bytes {first}-{last}/{}", variant.length)));
+    }
+    if kind != HeaderKind::Unsatisfiable {
+        if let Some(cache_control) = cache_control {
+            headers.push(("cache-control".into(), cache_control));
+        }
+        if kind != (HeaderKind::Representation { etag: false }) {
+            headers.push(("etag".into(), etag));
+        }
+    }
+    headers.push(("vary".into(), "Accept-Encoding".into()));
+    if !matches!(kind, HeaderKind::Unsatisfiable) {
+        push_custom(&mut headers, &asset.headers);
+    }
+    headers.push((CERTIFICATE_EXPRESSION_HEADER_NAME.to_ascii_lowercase(), expression.to_string()));
+    headers
+}
+
+/// Headers for responses that do not depend on any asset (405, the plain 404).
+pub fn plain(status_headers: &[(&str, &str)], expression: &str) -> HeaderList {
+    let mut headers: HeaderList =
+        status_headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+    headers.push((CERTIFICATE_EXPRESSION_HEADER_NAME.to_ascii_lowercase(), expression.to_string()));
+    headers
+}
+
+/// Headers only the canister sets: a custom header may not add them even where a response
+/// kind omits them (a `content-type` on a 304, an `etag` on a fallback page).
+const OWN_HEADERS: [&str; 7] =
+    ["content-type", "content-encoding", "content-range", "content-length", "etag", "vary", "accept-ranges"];
+
+fn push_custom(headers: &mut HeaderList, custom: &[(String, String)]) {
+    for (name, value) in custom {
+        let name = name.trim().to_ascii_lowercase();
+        let reserved = name.is_empty()
+            || name.eq_ignore_ascii_case(CERTIFICATE_HEADER_NAME)
+            || name.eq_ignore_ascii_case(CERTIFICATE_EXPRESSION_HEADER_NAME)
+            || OWN_HEADERS.contains(&name.as_str())
+            || headers.iter().any(|(existing, _)| *existing == name);
+        if !reserved {
+            headers.push((name, value.clone()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn asset() -> AssetView {
+        AssetView {
+            key: "/a.js".into(),
+            content_type: "text/javascript".into(),
+            max_age: Some(60),
+            headers: vec![
+                ("X-Frame-Options".into(), "DENY".into()),
+                ("Content-Type".into(), "text/evil".into()),
+                ("ETag".into(), "\"forged\"".into()),
+                ("IC-Certificate".into(), "forged".into()),
+            ],
+            enable_aliasing: false,
+            allow_raw_access: true,
+            encodings: vec![],
+        }
+    }
+
+    fn variant(encoding: Encoding) -> EncodingView {
+        EncodingView { encoding, length: 10, sha256: [0xab; 32] }
+    }
+
+    #[test]
+    fn representation_headers_carry_everything_certified() {
+        let h = derive(&asset(), &variant(Encoding::Gzip), HeaderKind::Representation { etag: true }, "E");
+        let names: Vec<&str> = h.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            ["content-type", "content-encoding", "accept-ranges", "cache-control", "etag", "vary", "x-frame-options", "ic-certificateexpression"]
+        );
+        assert_eq!(h[0].1, "text/javascript");
+        assert_eq!(h[4].1, format!("\"{}\"", "ab".repeat(32)));
+    }
+
+    #[test]
+    fn custom_headers_cannot_override_own_headers() {
+        let h = derive(&asset(), &variant(Encoding::Identity), HeaderKind::Partial { first: 0, last: 4 }, "E");
+        assert_eq!(h.iter().filter(|(n, _)| n == "content-type").count(), 1);
+        assert_eq!(h.iter().filter(|(n, _)| n == "etag").count(), 1);
+        assert!(!h.iter().any(|(n, _)| n == "ic-certificate" || n == "content-encoding"));
+        assert!(h.contains(&("content-range".into(), "bytes 0-4/10".into())));
+    }
+
+    #[test]
+    fn not_modified_and_unsatisfiable_are_bodiless_shapes() {
+        let h = derive(&asset(), &variant(Encoding::Br), HeaderKind::NotModified, "E");
+        assert!(!h.iter().any(|(n, _)| n == "content-type"));
+        assert!(h.iter().any(|(n, _)| n == "etag"));
+        let h = derive(&asset(), &variant(Encoding::Br), HeaderKind::Unsatisfiable, "E");
+        assert!(h.contains(&("content-range".into(), "bytes */10".into())));
+        let h = derive(&asset(), &variant(Encoding::Br), HeaderKind::Representation { etag: false }, "E");
+        assert!(!h.iter().any(|(n, _)| n == "etag"));
+    }
+}

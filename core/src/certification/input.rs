@@ -1,0 +1,93 @@
+//! What the certifier reads from the asset store: a metadata view per asset and a byte-range
+//! reader for its encodings.
+//!
+//! Owns only these input shapes and the [`ContentSource`] seam; it never sees the stable-memory
+//! layout. Invariant: an [`EncodingView`]'s `length` and `sha256` describe exactly the bytes the
+//! [`ContentSource`] returns for that encoding.
+
+/// A content coding the canister serves, in the order it prefers them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Encoding {
+    /// Brotli (`br`).
+    Br,
+    /// Gzip (`gzip`).
+    Gzip,
+    /// No coding (`identity`).
+    Identity,
+}
+
+impl Encoding {
+    /// Serving preference, best first.
+    pub const PREFERENCE: [Encoding; 3] = [Encoding::Br, Encoding::Gzip, Encoding::Identity];
+
+    /// The token used in `Content-Encoding` and in the legacy API's `content_encoding` fields.
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Br => "br",
+            Encoding::Gzip => "gzip",
+            Encoding::Identity => "identity",
+        }
+    }
+
+    /// Parses a legacy API encoding name; encodings the canister does not serve give `None`.
+    pub fn from_name(name: &str) -> Option<Encoding> {
+        Encoding::PREFERENCE.into_iter().find(|e| e.name().eq_ignore_ascii_case(name))
+    }
+}
+
+/// One stored encoding of an asset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodingView {
+    /// Which encoding.
+    pub encoding: Encoding,
+    /// Total length in bytes.
+    pub length: u64,
+    /// sha256 of the whole encoding.
+    pub sha256: [u8; 32],
+}
+
+/// The metadata of one asset that shapes its HTTP responses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetView {
+    /// The asset key, an absolute path such as `/index.html`.
+    pub key: String,
+    /// `Content-Type` value.
+    pub content_type: String,
+    /// `Cache-Control: max-age=<n>` when set.
+    pub max_age: Option<u64>,
+    /// Custom response headers set by the uploader.
+    pub headers: Vec<(String, String)>,
+    /// Whether `/x` and `/x/` may serve this asset when its key is `/x.html` or `/x/index.html`.
+    pub enable_aliasing: bool,
+    /// Whether raw (uncertified) domains may serve this asset; otherwise they get a 308.
+    pub allow_raw_access: bool,
+    /// The stored encodings; encodings the canister does not serve are left out by the caller.
+    pub encodings: Vec<EncodingView>,
+}
+
+/// Reads stored content, so HTTP code never learns the storage layout.
+pub trait ContentSource {
+    /// Bytes `[start, end)` of `encoding` of asset `key`; `None` when not stored or out of range.
+    fn read(&self, key: &str, encoding: Encoding, start: u64, end: u64) -> Option<Vec<u8>>;
+}
+
+impl<F> ContentSource for F
+where
+    F: Fn(&str, Encoding, u64, u64) -> Option<Vec<u8>>,
+{
+    fn read(&self, key: &str, encoding: Encoding, start: u64, end: u64) -> Option<Vec<u8>> {
+        self(key, encoding, start, end)
+    }
+}
+
+/// One change a commit made to the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// The asset was created or any of its metadata or encodings changed.
+    Upsert(AssetView),
+    /// The asset was deleted.
+    Remove {
+        /// Key of the deleted asset.
+        key: String,
+    },
+}

@@ -1,0 +1,253 @@
+//! Every response an asset can produce, built once at commit: status, header list, body span
+//! and response hash. Serving picks one of these and copies it.
+//!
+//! Owns the per-asset precomputation (including hashing 206 chunks through the content seam).
+//! Must not touch the trees. Invariant: each `hash` is the `ic-http-certification` response hash
+//! of exactly `status`, `headers` and the bytes `body` designates.
+
+use super::headers::{self, HeaderKind, HeaderList};
+use super::input::{AssetView, ContentSource, Encoding, EncodingView};
+use super::{CertifyError, CHUNK_SIZE};
+use ic_certification::Hash;
+use ic_http_certification::response_hash_from_headers;
+use ic_representation_independent_hash::Value;
+use sha2::{Digest, Sha256};
+
+/// Where a response body comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    /// No body (HEAD, 304, 416).
+    Empty,
+    /// Bytes `[start, end)` of the variant's stored encoding.
+    Stored {
+        /// First byte.
+        start: u64,
+        /// One past the last byte.
+        end: u64,
+    },
+    /// A fixed body owned by the canister.
+    Static(&'static [u8]),
+}
+
+/// One certified response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertifiedResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Headers exactly as served, without `IC-Certificate`.
+    pub headers: HeaderList,
+    /// The body.
+    pub body: Body,
+    /// Response hash as inserted in the v2 tree.
+    pub hash: Hash,
+}
+
+impl CertifiedResponse {
+    pub(crate) fn new(status: u16, headers: HeaderList, body: Body, body_hash: &Hash) -> Self {
+        let values: Vec<(String, Value)> =
+            headers.iter().map(|(n, v)| (n.clone(), Value::String(v.clone()))).collect();
+        let hash = response_hash_from_headers(&values, status, body_hash);
+        CertifiedResponse { status, headers, body, hash }
+    }
+}
+
+/// The responses of one encoding of an asset served at its own path (or an alias).
+#[derive(Debug, Clone)]
+pub struct Variant {
+    /// The encoding described.
+    pub view: EncodingView,
+    /// The `ETag` value, quoted, for `If-None-Match` comparison.
+    pub etag: String,
+    /// 200 with the whole body; `None` when the encoding is larger than one chunk.
+    pub full: Option<CertifiedResponse>,
+    /// 200 headers without a body, for HEAD.
+    pub head: CertifiedResponse,
+    /// 304 for a matching `If-None-Match`.
+    pub not_modified: CertifiedResponse,
+    /// 206 responses, one per [`CHUNK_SIZE`] chunk; empty for an empty encoding.
+    pub parts: Vec<CertifiedResponse>,
+    /// 416 for ranges beyond the end.
+    pub unsatisfiable: CertifiedResponse,
+}
+
+impl Variant {
+    /// All response hashes, for inserting into or deleting from the tree.
+    pub fn hashes(&self) -> impl Iterator<Item = &Hash> {
+        self.full
+            .iter()
+            .chain([&self.head, &self.not_modified, &self.unsatisfiable])
+            .chain(self.parts.iter())
+            .map(|r| &r.hash)
+    }
+
+    /// The 206 part containing byte `offset`.
+    pub fn part_at(&self, offset: u64) -> Option<&CertifiedResponse> {
+        self.parts.get(usize::try_from(offset / CHUNK_SIZE).ok()?)
+    }
+}
+
+/// Everything precomputed for one asset.
+#[derive(Debug, Clone)]
+pub struct AssetResponses {
+    /// The asset key.
+    pub key: String,
+    /// Whether alias paths may serve this asset.
+    pub enable_aliasing: bool,
+    /// Whether raw domains may serve this asset.
+    pub allow_raw_access: bool,
+    /// Variants in serving preference order.
+    pub variants: Vec<Variant>,
+}
+
+impl AssetResponses {
+    /// Builds all responses; reads the content of encodings larger than one chunk to hash parts.
+    pub fn build(
+        view: &AssetView,
+        content: &dyn ContentSource,
+        expression: &str,
+    ) -> Result<AssetResponses, CertifyError> {
+        let mut encodings = view.encodings.clone();
+        encodings.sort_by_key(|e| e.encoding);
+        encodings.dedup_by_key(|e| e.encoding);
+        let variants = encodings
+            .iter()
+            .map(|e| build_variant(view, e, content, expression))
+            .collect::<Result<_, _>>()?;
+        Ok(AssetResponses {
+            key: view.key.clone(),
+            enable_aliasing: view.enable_aliasing,
+            allow_raw_access: view.allow_raw_access,
+            variants,
+        })
+    }
+
+    /// The variant for `encoding`, if stored.
+    pub fn variant(&self, encoding: Encoding) -> Option<&Variant> {
+        self.variants.iter().find(|v| v.view.encoding == encoding)
+    }
+
+    /// The variant legacy (v1) clients get and the `http_assets` tree certifies: identity if
+    /// stored, else the most preferred other one. v1 verification hashes the body as served
+    /// (after undoing gzip), so it must be one fixed encoding per path.
+    pub fn v1_variant(&self) -> Option<&Variant> {
+        self.variant(Encoding::Identity).or_else(|| self.variants.first())
+    }
+}
+
+fn build_variant(
+    view: &AssetView,
+    encoding: &EncodingView,
+    content: &dyn ContentSource,
+    expression: &str,
+) -> Result<Variant, CertifyError> {
+    let empty = empty_hash();
+    let derive = |kind| headers::derive(view, encoding, kind, expression);
+    let representation = derive(HeaderKind::Representation { etag: true });
+    let length = encoding.length;
+    let full = (length <= CHUNK_SIZE).then(|| {
+        let body = Body::Stored { start: 0, end: length };
+        CertifiedResponse::new(200, representation.clone(), body, &encoding.sha256)
+    });
+    let mut parts = Vec::new();
+    let mut start = 0;
+    while start < length {
+        let end = length.min(start + CHUNK_SIZE);
+        let body_hash = if start == 0 && end == length {
+            encoding.sha256
+        } else {
+            let bytes = content.read(&view.key, encoding.encoding, start, end);
+            match bytes {
+                Some(bytes) if bytes.len() as u64 == end - start => Sha256::digest(&bytes).into(),
+                _ => {
+                    return Err(CertifyError::ContentUnavailable {
+                        key: view.key.clone(),
+                        encoding: encoding.encoding,
+                        start,
+                        end,
+                    })
+                }
+            }
+        };
+        let headers = derive(HeaderKind::Partial { first: start, last: end - 1 });
+        parts.push(CertifiedResponse::new(206, headers, Body::Stored { start, end }, &body_hash));
+        start = end;
+    }
+    Ok(Variant {
+        view: encoding.clone(),
+        etag: format!("\"{}\"", hex::encode(encoding.sha256)),
+        full,
+        head: CertifiedResponse::new(200, representation, Body::Empty, &empty),
+        not_modified: CertifiedResponse::new(304, derive(HeaderKind::NotModified), Body::Empty, &empty),
+        parts,
+        unsatisfiable: CertifiedResponse::new(416, derive(HeaderKind::Unsatisfiable), Body::Empty, &empty),
+    })
+}
+
+/// A page served for missing paths under a fallback scope: a `404.html` (status 404), the
+/// single-page-app `/index.html` (status 200) or the canister's plain 404.
+#[derive(Debug, Clone)]
+pub struct FallbackPage {
+    /// The asset served, `None` for the plain 404.
+    pub key: Option<String>,
+    /// Whether raw domains may serve this page.
+    pub allow_raw_access: bool,
+    /// `(encoding, whole response, HEAD response)` in serving preference order.
+    pub variants: Vec<(Encoding, CertifiedResponse, CertifiedResponse)>,
+}
+
+/// Body of the plain 404.
+const NOT_FOUND_BODY: &[u8] = b"404 Not Found";
+
+impl FallbackPage {
+    /// A fallback page from an asset; encodings larger than one chunk are not used as
+    /// fallbacks (a fallback is never chunked). `None` when no encoding qualifies.
+    pub fn from_asset(view: &AssetView, status: u16, expression: &str) -> Option<FallbackPage> {
+        let mut encodings = view.encodings.clone();
+        encodings.sort_by_key(|e| e.encoding);
+        encodings.dedup_by_key(|e| e.encoding);
+        let variants: Vec<_> = encodings
+            .iter()
+            .filter(|e| e.length <= CHUNK_SIZE)
+            .map(|e| {
+                let headers = headers::derive(view, e, HeaderKind::Representation { etag: false }, expression);
+                let body = Body::Stored { start: 0, end: e.length };
+                let full = CertifiedResponse::new(status, headers.clone(), body, &e.sha256);
+                let head = CertifiedResponse::new(status, headers, Body::Empty, &empty_hash());
+                (e.encoding, full, head)
+            })
+            .collect();
+        (!variants.is_empty()).then(|| FallbackPage {
+            key: Some(view.key.clone()),
+            allow_raw_access: view.allow_raw_access,
+            variants,
+        })
+    }
+
+    /// The canister's own certified 404.
+    pub fn plain_not_found(expression: &str) -> FallbackPage {
+        let headers = headers::plain(&[("content-type", "text/plain; charset=utf-8")], expression);
+        let body_hash: Hash = Sha256::digest(NOT_FOUND_BODY).into();
+        let full = CertifiedResponse::new(404, headers.clone(), Body::Static(NOT_FOUND_BODY), &body_hash);
+        let head = CertifiedResponse::new(404, headers, Body::Empty, &empty_hash());
+        FallbackPage { key: None, allow_raw_access: true, variants: vec![(Encoding::Identity, full, head)] }
+    }
+
+    /// All response hashes.
+    pub fn hashes(&self) -> impl Iterator<Item = &Hash> {
+        self.variants.iter().flat_map(|(_, full, head)| [&full.hash, &head.hash])
+    }
+}
+
+/// The 405 every path can answer; identical everywhere, so built once.
+pub fn method_not_allowed(expression: &str) -> CertifiedResponse {
+    const BODY: &[u8] = b"405 Method Not Allowed";
+    let headers = headers::plain(
+        &[("allow", "GET, HEAD"), ("content-type", "text/plain; charset=utf-8")],
+        expression,
+    );
+    CertifiedResponse::new(405, headers, Body::Static(BODY), &Sha256::digest(BODY).into())
+}
+
+fn empty_hash() -> Hash {
+    Sha256::digest([]).into()
+}

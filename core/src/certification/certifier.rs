@@ -208,6 +208,12 @@ impl Certifier {
         self.trees.v1_header(certificate, path)
     }
 
+    /// Every certified leaf path, independent of insertion order.
+    #[cfg(test)]
+    fn leaves(&self) -> Vec<Vec<Vec<u8>>> {
+        self.trees.leaves()
+    }
+
     fn resolve(&self, path: &str) -> Option<&AssetResponses> {
         let servable = |a: &&AssetResponses| !a.variants.is_empty();
         self.assets.get(path).filter(servable).or_else(|| {

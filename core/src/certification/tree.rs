@@ -75,6 +75,24 @@ impl Trees {
         fork_hash(&self.v1_labeled_hash(), &self.v2.root_hash())
     }
 
+    /// Every certified leaf path of both trees, sorted. Tree shape (and so the root hash) depends
+    /// on insertion order; this listing does not, so tests compare it.
+    #[cfg(test)]
+    pub fn leaves(&self) -> Vec<Vec<Vec<u8>>> {
+        let mut leaves: Vec<Vec<Vec<u8>>> = self
+            .v2
+            .as_hash_tree()
+            .list_paths()
+            .into_iter()
+            .map(|path| path.iter().map(|l| l.as_bytes().to_vec()).collect())
+            .collect();
+        for (key, hash) in self.v1.iter() {
+            leaves.push(vec![V1_LABEL.to_vec(), key.as_bytes().to_vec(), hash.to_vec()]);
+        }
+        leaves.sort();
+        leaves
+    }
+
     fn v1_labeled_hash(&self) -> Hash {
         labeled_hash(V1_LABEL, &self.v1.root_hash())
     }

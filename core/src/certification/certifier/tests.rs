@@ -162,3 +162,61 @@ proptest! {
         }
     }
 }
+
+const SEGMENTS: [&str; 6] = ["a", "b", "index.html", "404.html", "a.html", "b.html"];
+
+fn path_from(segments: &[usize], trailing: bool) -> String {
+    let mut path: String = segments.iter().map(|&i| format!("/{}", SEGMENTS[i])).collect();
+    if trailing || path.is_empty() {
+        path.push('/');
+    }
+    path
+}
+
+/// Naive routing model: exact key, then the alias forms in order, then the deepest `404.html`
+/// up the path, then `/index.html`, else the plain 404 (`None`).
+fn model_route(store: &BTreeMap<String, bool>, path: &str) -> String {
+    if store.contains_key(path) {
+        return format!("asset {path}");
+    }
+    let aliases =
+        if path.ends_with('/') { vec![format!("{path}index.html")] } else { vec![format!("{path}.html"), format!("{path}/index.html")] };
+    if let Some(key) = aliases.iter().find(|k| store.get(*k) == Some(&true)) {
+        return format!("asset {key}");
+    }
+    let mut dir = path.trim_end_matches('/').to_string();
+    loop {
+        let page = format!("{dir}/404.html");
+        if store.contains_key(&page) {
+            return format!("page {page}");
+        }
+        if dir.is_empty() {
+            break;
+        }
+        dir.truncate(dir.rfind('/').unwrap_or(0));
+    }
+    if store.contains_key("/index.html") {
+        return "page /index.html".into();
+    }
+    "page None".into()
+}
+
+proptest! {
+    #[test]
+    fn routing_agrees_with_model(
+        keys in proptest::collection::btree_map(proptest::collection::vec(0..SEGMENTS.len(), 1..4), any::<bool>(), 0..12),
+        requests in proptest::collection::vec((proptest::collection::vec(0..SEGMENTS.len(), 0..4), any::<bool>()), 1..20),
+    ) {
+        let store: BTreeMap<String, bool> = keys.iter().map(|(s, a)| (path_from(s, false), *a)).collect();
+        let mut c = Certifier::new();
+        c.apply(store.iter().map(|(k, a)| upsert(k, *a)).collect::<Vec<_>>(), &no_content).unwrap();
+        for (segments, trailing) in &requests {
+            let path = path_from(segments, *trailing);
+            let got = match c.lookup(&path) {
+                Target::Asset { asset, .. } => format!("asset {}", asset.key),
+                Target::Fallback { entry, .. } => format!("page {}", entry.page.key.as_deref().unwrap_or("None")),
+            };
+            prop_assert_eq!(got, model_route(&store, &path), "path {}", path);
+        }
+    }
+}

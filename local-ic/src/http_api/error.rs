@@ -59,6 +59,12 @@ pub enum HttpApiError {
     /// A `read_state` path was refused.
     #[error(transparent)]
     ReadState(#[from] ReadStateError),
+    /// The replica failed internally (a bug, never the request's fault).
+    #[error("Internal error: {reason}")]
+    Internal {
+        /// What failed.
+        reason: String,
+    },
 }
 
 impl HttpApiError {
@@ -71,6 +77,7 @@ impl HttpApiError {
                 ReadStateError::NotTheSender | ReadStateError::PrivateMetadata { .. },
             ) => StatusCode::FORBIDDEN,
             Self::UnknownSubnet { .. } => StatusCode::NOT_FOUND,
+            Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
             Self::MalformedBody { .. }
             | Self::InvalidPrincipal { .. }
             | Self::WrongRequestType { .. }

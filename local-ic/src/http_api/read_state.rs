@@ -120,3 +120,71 @@ fn display(labels: &[&[u8]]) -> String {
         .collect::<Vec<_>>()
         .join("/")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http_api::ingress_history::CallOutcome;
+    use ic_transport_types::RequestId;
+
+    fn label_path(labels: &[&[u8]]) -> Vec<Label> {
+        labels.iter().map(|label| Label::from_bytes(label)).collect()
+    }
+
+    fn canister() -> Principal {
+        Principal::from_slice(&[0, 0, 0, 0, 0, 0, 0, 1, 1, 1])
+    }
+
+    const ALICE: Principal = Principal::from_slice(&[1; 29]);
+    const BOB: Principal = Principal::from_slice(&[2; 29]);
+
+    fn check(paths: &[&[&[u8]]], sender: Principal, history: &IngressHistory) -> Result<(), ReadStateError> {
+        let paths: Vec<Vec<Label>> = paths.iter().map(|path| label_path(path)).collect();
+        let controllers = [ALICE];
+        let private = ["secret".to_string()];
+        let access = CanisterAccess { controllers: &controllers, private_metadata: &private };
+        authorize(&paths, sender, Some(canister()), &access, history).map(|_| ())
+    }
+
+    #[test]
+    fn canister_paths_only_for_the_effective_canister() {
+        let history = IngressHistory::default();
+        let id = canister();
+        assert_eq!(check(&[&[b"canister", id.as_slice(), b"module_hash"]], BOB, &history), Ok(()));
+        assert_eq!(check(&[&[b"canister", id.as_slice(), b"controllers"], &[b"time"]], BOB, &history), Ok(()));
+        let other = Principal::from_slice(&[9; 10]);
+        assert!(matches!(
+            check(&[&[b"canister", other.as_slice(), b"module_hash"]], BOB, &history),
+            Err(ReadStateError::CanisterIdMismatch { .. })
+        ));
+        assert!(matches!(
+            check(&[&[b"canister", id.as_slice(), b"certified_data"]], BOB, &history),
+            Err(ReadStateError::InvalidPath { .. })
+        ));
+        assert!(matches!(check(&[&[b"secrets"]], BOB, &history), Err(ReadStateError::InvalidPath { .. })));
+    }
+
+    #[test]
+    fn private_metadata_only_for_controllers() {
+        let history = IngressHistory::default();
+        let id = canister();
+        let secret: &[&[u8]] = &[b"canister", id.as_slice(), b"metadata", b"secret"];
+        let public: &[&[u8]] = &[b"canister", id.as_slice(), b"metadata", b"candid:service"];
+        assert_eq!(check(&[secret], ALICE, &history), Ok(()));
+        assert!(matches!(check(&[secret], BOB, &history), Err(ReadStateError::PrivateMetadata { .. })));
+        assert_eq!(check(&[public], BOB, &history), Ok(()));
+    }
+
+    #[test]
+    fn request_status_only_for_its_sender_and_one_id_at_a_time() {
+        let mut history = IngressHistory::default();
+        let id = RequestId::new(&[5; 32]);
+        history.record(id, ALICE, u64::MAX, CallOutcome::Replied(vec![]));
+        let path: &[&[u8]] = &[b"request_status", id.as_slice()];
+        assert_eq!(check(&[path], ALICE, &history), Ok(()));
+        assert_eq!(check(&[path], BOB, &history), Err(ReadStateError::NotTheSender));
+        let unknown: &[&[u8]] = &[b"request_status", &[6; 32]];
+        assert_eq!(check(&[unknown], BOB, &history), Ok(()), "unknown ids are readable (absent)");
+        assert_eq!(check(&[path, unknown], ALICE, &history), Err(ReadStateError::MultipleRequestIds));
+    }
+}

@@ -15,6 +15,7 @@ use serde_bytes::ByteBuf;
 use super::ingress_history::{leb128_u64, IngressHistory};
 use super::node_key::NodeKey;
 use crate::certification::{CanisterCertifiedState, SubnetTopology};
+use crate::management::MetadataSection;
 
 /// CBOR header of tag 55799, in front of CBOR-valued leaves as the IC writes them.
 const SELF_DESCRIBING_TAG: [u8; 3] = [0xd9, 0xd9, 0xf7];
@@ -25,8 +26,8 @@ pub(crate) struct CanisterView<'a> {
     pub id: Principal,
     /// Certified data, module hash and controllers.
     pub certified: &'a CanisterCertifiedState,
-    /// `(name, content)` of the module's `icp:public` and `icp:private` custom sections.
-    pub metadata: &'a [(String, Vec<u8>)],
+    /// The module's `icp:public` and `icp:private` custom sections.
+    pub metadata: &'a [MetadataSection],
 }
 
 /// The tree a certificate is cut from.
@@ -79,8 +80,8 @@ impl StateView {
             if let Some(hash) = canister.certified.module_hash {
                 tree.insert(&path(&[b"module_hash"]), hash.to_vec());
             }
-            for (name, content) in canister.metadata {
-                tree.insert(&path(&[b"metadata", name.as_bytes()]), content.clone());
+            for section in canister.metadata {
+                tree.insert(&path(&[b"metadata", section.name.as_bytes()]), section.content.clone());
             }
         }
         history.publish(&mut tree);

@@ -1,0 +1,132 @@
+//! The URL layout of the replica HTTP API and the glue from HTTP requests to [`Replica`].
+//!
+//! Owns paths, methods, content-type and body-size checks, and the status codes of successful
+//! answers (200, 202). It decides nothing about requests' content. Invariant: the replica is
+//! driven from a blocking task under one lock, so requests are executed one at a time, as a
+//! single-threaded subnet would order them.
+
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use candid::Principal;
+
+use super::error::HttpApiError;
+use super::replica::{Effective, Replica};
+
+/// Largest request body accepted: the IC's 2 MiB ingress limit plus room for the envelope.
+pub const MAX_BODY: usize = 4 * 1024 * 1024;
+
+/// The replica shared by all connections.
+pub type SharedReplica = Arc<Mutex<Replica>>;
+
+/// The `/api/...` routes.
+pub fn router(replica: SharedReplica) -> Router {
+    Router::new()
+        .route("/api/v2/status", get(status))
+        .route("/api/v2/canister/{id}/call", post(call_async))
+        .route("/api/v3/canister/{id}/call", post(call_sync))
+        .route("/api/v4/canister/{id}/call", post(call_sync))
+        .route("/api/v2/canister/{id}/query", post(query))
+        .route("/api/v3/canister/{id}/query", post(query))
+        .route("/api/v2/canister/{id}/read_state", post(read_state_canister))
+        .route("/api/v3/canister/{id}/read_state", post(read_state_canister))
+        .route("/api/v2/subnet/{id}/read_state", post(read_state_subnet))
+        .route("/api/v3/subnet/{id}/read_state", post(read_state_subnet))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(replica)
+}
+
+/// Runs `work` on the replica in a blocking task; a panic there becomes a 500, not a crash.
+async fn with_replica<T: Send + 'static>(
+    replica: SharedReplica,
+    work: impl FnOnce(&mut Replica) -> Result<T, HttpApiError> + Send + 'static,
+) -> Result<T, HttpApiError> {
+    tokio::task::spawn_blocking(move || {
+        let mut guard = replica.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        work(&mut guard)
+    })
+    .await
+    .map_err(|error| HttpApiError::Internal { reason: error.to_string() })?
+}
+
+fn cbor(status: StatusCode, body: Vec<u8>) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/cbor")], body).into_response()
+}
+
+fn check_request(id: &str, headers: &HeaderMap) -> Result<Principal, HttpApiError> {
+    if let Some(content_type) = headers.get(header::CONTENT_TYPE) {
+        if content_type.as_bytes() != b"application/cbor" {
+            return Err(HttpApiError::UnsupportedMediaType);
+        }
+    }
+    Principal::from_text(id).map_err(|_| HttpApiError::InvalidPrincipal { text: id.to_string() })
+}
+
+async fn status(State(replica): State<SharedReplica>) -> Result<Response, HttpApiError> {
+    let body = with_replica(replica, |replica| Ok(replica.status())).await?;
+    Ok(cbor(StatusCode::OK, body))
+}
+
+async fn call_async(
+    State(replica): State<SharedReplica>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, HttpApiError> {
+    let effective = check_request(&id, &headers)?;
+    with_replica(replica, move |replica| replica.call(effective, &body)).await?;
+    Ok(StatusCode::ACCEPTED.into_response())
+}
+
+async fn call_sync(
+    State(replica): State<SharedReplica>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, HttpApiError> {
+    let effective = check_request(&id, &headers)?;
+    let answer = with_replica(replica, move |replica| {
+        let request_id = replica.call(effective, &body)?;
+        Ok(replica.call_certificate(request_id))
+    })
+    .await?;
+    Ok(cbor(StatusCode::OK, answer))
+}
+
+async fn query(
+    State(replica): State<SharedReplica>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, HttpApiError> {
+    let effective = check_request(&id, &headers)?;
+    let answer = with_replica(replica, move |replica| replica.query(effective, &body)).await?;
+    Ok(cbor(StatusCode::OK, answer))
+}
+
+async fn read_state_canister(
+    State(replica): State<SharedReplica>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, HttpApiError> {
+    let effective = Effective::Canister(check_request(&id, &headers)?);
+    let answer = with_replica(replica, move |replica| replica.read_state(effective, &body)).await?;
+    Ok(cbor(StatusCode::OK, answer))
+}
+
+async fn read_state_subnet(
+    State(replica): State<SharedReplica>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, HttpApiError> {
+    let effective = Effective::Subnet(check_request(&id, &headers)?);
+    let answer = with_replica(replica, move |replica| replica.read_state(effective, &body)).await?;
+    Ok(cbor(StatusCode::OK, answer))
+}

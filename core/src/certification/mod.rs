@@ -13,11 +13,13 @@ mod headers;
 mod input;
 mod paths;
 mod responses;
+mod state_sync;
 mod tree;
 
 pub use certifier::{Certifier, Scope, ServedPath, Target};
 pub use input::{AssetView, Change, ContentSource, Encoding, EncodingView};
 pub use responses::{AssetResponses, Body, CertifiedResponse, FallbackPage, Variant};
+pub use state_sync::{view_of, DEFAULT_ALLOW_RAW_ACCESS, DEFAULT_ENABLE_ALIASING};
 pub use tree::CertPath;
 
 use thiserror::Error;

@@ -16,6 +16,8 @@
 //!     access and every encoding's name, sha256, length, modification time and chunk count.
 //! (c) Content: [`State::read_encoding`] reads any byte range of an encoding;
 //!     [`State::encoding_chunk`] returns stored chunk `i` (what `get_chunk` and streaming use).
+//! (d) Which calls mutate assets: every `&mut self` method except the permission, batch and
+//!     configuration ones; draining the feed after every update call covers all of them.
 
 use crate::batch::{id_u64, Batches};
 use crate::changes::Changes;

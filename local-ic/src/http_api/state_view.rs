@@ -101,3 +101,60 @@ fn tagged_cbor<T: serde::Serialize>(value: &T) -> Vec<u8> {
     ciborium::into_writer(value, &mut out).expect("writing CBOR into a Vec cannot fail");
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http_api::ingress_history::CallOutcome;
+    use ic_certification::LookupResult;
+    use ic_transport_types::RequestId;
+
+    #[test]
+    fn witnesses_reveal_requested_paths_under_one_root() {
+        let subnet_id = Principal::from_slice(&[9; 29]);
+        let topology = SubnetTopology {
+            subnet_id,
+            public_key_der: vec![1, 2, 3],
+            canister_ranges: vec![(Principal::from_slice(&[0; 10]), Principal::from_slice(&[1; 10]))],
+        };
+        let node = NodeKey::from_secret([4; 32]);
+        let canister = Principal::from_slice(&[0, 0, 0, 0, 0, 0, 0, 1, 1, 1]);
+        let certified = CanisterCertifiedState {
+            certified_data: vec![7; 32],
+            module_hash: Some([8; 32]),
+            controllers: vec![Principal::anonymous()],
+        };
+        let metadata = [MetadataSection { name: "candid:service".into(), private: false, content: b"service : {}".to_vec() }];
+        let mut history = IngressHistory::default();
+        let request_id = RequestId::new(&[5; 32]);
+        history.record(request_id, Principal::anonymous(), u64::MAX, CallOutcome::Replied(b"ok".to_vec()));
+        let view = StateView::new(
+            42,
+            &topology,
+            &node,
+            [CanisterView { id: canister, certified: &certified, metadata: &metadata }],
+            &history,
+        );
+        let request_path = vec![b"request_status".to_vec(), request_id.to_vec()];
+        let subnet_path = vec![b"subnet".to_vec()];
+        let metadata_path =
+            vec![b"canister".to_vec(), canister.as_slice().to_vec(), b"metadata".to_vec(), b"candid:service".to_vec()];
+        let one = view.witness(&[request_path.clone()]);
+        let all = view.witness(&[request_path, subnet_path, metadata_path]);
+        assert_eq!(one.digest(), all.digest(), "every witness reconstructs the same root");
+
+        let status = [b"request_status".as_slice(), request_id.as_slice(), b"status"];
+        assert_eq!(one.lookup_path(status), LookupResult::Found(b"replied"));
+        let reply = [b"request_status".as_slice(), request_id.as_slice(), b"reply"];
+        assert_eq!(one.lookup_path(reply), LookupResult::Found(b"ok"));
+        let node_id = node.id();
+        let node_key = [b"subnet".as_slice(), subnet_id.as_slice(), b"node", node_id.as_slice(), b"public_key"];
+        assert_eq!(one.lookup_path(node_key), LookupResult::Unknown, "pruned unless asked for");
+        assert_eq!(all.lookup_path(node_key), LookupResult::Found(node.public_key_der()));
+        let candid = [b"canister".as_slice(), canister.as_slice(), b"metadata", b"candid:service"];
+        assert_eq!(all.lookup_path(candid), LookupResult::Found(b"service : {}"));
+        assert_eq!(all.lookup_path([b"time".as_slice()]), LookupResult::Found(&[42]));
+        let absent = [b"request_status".as_slice(), &[6; 32], b"status"];
+        assert_eq!(all.lookup_path(absent), LookupResult::Absent);
+    }
+}

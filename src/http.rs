@@ -1,0 +1,63 @@
+//! HTTP serving and certification for the shell: the certifier lives on the heap beside the
+//! state, is rebuilt after install and upgrade, follows the change feed after every update call,
+//! and answers `http_request` and `http_request_streaming_callback`.
+//!
+//! Owns the system-API edges of serving only (`certified_data_set`, `data_certificate`,
+//! `canister_self`, traps); all behaviour is in `asset_canister_core::{certification, http}`.
+//! Invariant: `certified_data` is set exactly once per update call that changed assets, to the
+//! root hash of the certifier that serves the following queries.
+
+use asset_canister_core::certification::Certifier;
+use asset_canister_core::http::{self, ServeContext};
+use asset_canister_core::http_types::{
+    HttpRequest, HttpResponse, StreamingCallbackHttpResponse, StreamingCallbackToken,
+};
+use asset_canister_core::state::State;
+use ic_cdk::query;
+use ic_stable_structures::Memory;
+use std::cell::RefCell;
+
+thread_local! {
+    static CERTIFIER: RefCell<Certifier> = RefCell::new(Certifier::new());
+}
+
+/// Certifies every stored asset and sets `certified_data`; call at the end of `init` and
+/// `post_upgrade` (the certifier is heap state and does not survive an upgrade).
+pub(crate) fn rebuild<M: Memory>(state: &State<M>) {
+    match Certifier::rebuild(state) {
+        Ok(certifier) => {
+            ic_cdk::api::certified_data_set(certifier.root_hash());
+            CERTIFIER.with_borrow_mut(|c| *c = certifier);
+        }
+        Err(error) => ic_cdk::trap(format!("certification failed: {error}")),
+    }
+}
+
+/// Re-certifies what the current update call changed and sets `certified_data` once; call at
+/// the end of every update that may change assets. Traps (rolling the call back) if the store
+/// and its metadata disagree, so no change is ever served uncertified.
+pub(crate) fn certify_changes<M: Memory>(state: &mut State<M>) {
+    match CERTIFIER.with_borrow_mut(|c| c.sync(state)) {
+        Ok(Some(root)) => ic_cdk::api::certified_data_set(root),
+        Ok(None) => {}
+        Err(error) => ic_cdk::trap(format!("certification failed: {error}")),
+    }
+}
+
+#[query]
+fn http_request(request: HttpRequest) -> HttpResponse {
+    let certificate = ic_cdk::api::data_certificate().unwrap_or_default();
+    let context = ServeContext { certificate: &certificate, canister_id: ic_cdk::api::canister_self() };
+    super::with(|state| CERTIFIER.with_borrow(|c| http::http_request(c, &request, context, state)))
+}
+
+/// Returns the bare record (not `opt`): that is what gateways decode. Traps on an invalid or
+/// stale token.
+#[query]
+fn http_request_streaming_callback(token: StreamingCallbackToken) -> StreamingCallbackHttpResponse {
+    super::with(|state| {
+        CERTIFIER
+            .with_borrow(|c| http::http_request_streaming_callback(c, &token, state))
+            .unwrap_or_else(|error| ic_cdk::trap(error.to_string()))
+    })
+}

@@ -9,9 +9,6 @@
 
 use asset_canister_core::certification::Certifier;
 use asset_canister_core::http::{self, ServeContext};
-use asset_canister_core::http_types::{
-    HttpRequest, HttpResponse, StreamingCallbackHttpResponse, StreamingCallbackToken,
-};
 use asset_canister_core::state::State;
 use ic_cdk::query;
 use ic_stable_structures::Memory;
@@ -44,8 +41,11 @@ pub(crate) fn certify_changes<M: Memory>(state: &mut State<M>) {
     }
 }
 
+// Signatures spell full paths: `export_candid!` in lib.rs resolves them there.
 #[query]
-fn http_request(request: HttpRequest) -> HttpResponse {
+fn http_request(
+    request: asset_canister_core::http_types::HttpRequest,
+) -> asset_canister_core::http_types::HttpResponse {
     let certificate = ic_cdk::api::data_certificate().unwrap_or_default();
     let context = ServeContext { certificate: &certificate, canister_id: ic_cdk::api::canister_self() };
     super::with(|state| CERTIFIER.with_borrow(|c| http::http_request(c, &request, context, state)))
@@ -54,10 +54,26 @@ fn http_request(request: HttpRequest) -> HttpResponse {
 /// Returns the bare record (not `opt`): that is what gateways decode. Traps on an invalid or
 /// stale token.
 #[query]
-fn http_request_streaming_callback(token: StreamingCallbackToken) -> StreamingCallbackHttpResponse {
+fn http_request_streaming_callback(
+    token: asset_canister_core::http_types::StreamingCallbackToken,
+) -> asset_canister_core::http_types::StreamingCallbackHttpResponse {
     super::with(|state| {
         CERTIFIER
             .with_borrow(|c| http::http_request_streaming_callback(c, &token, state))
             .unwrap_or_else(|error| ic_cdk::trap(error.to_string()))
     })
+}
+
+/// The `record {}` argument of `certified_tree`.
+#[derive(candid::CandidType, serde::Deserialize)]
+pub(crate) struct CertifiedTreeArg {}
+
+/// The legacy `certified_tree` query: the current certificate and the whole tree it covers.
+#[query]
+fn certified_tree(_: crate::http::CertifiedTreeArg) -> asset_canister_core::types::CertifiedTree {
+    let certificate = ic_cdk::api::data_certificate().unwrap_or_else(|| ic_cdk::trap("no data certificate in this call"));
+    asset_canister_core::types::CertifiedTree {
+        certificate: certificate.into(),
+        tree: CERTIFIER.with_borrow(|c| c.certified_tree()).into(),
+    }
 }

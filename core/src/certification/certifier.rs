@@ -161,6 +161,11 @@ impl Certifier {
         self.trees.root_hash()
     }
 
+    /// CBOR of the whole certified tree (the legacy `certified_tree` query).
+    pub fn certified_tree(&self) -> Vec<u8> {
+        self.trees.full_tree_cbor()
+    }
+
     /// Resolves a canonical request path to an asset or the deepest fallback scope.
     pub fn lookup(&self, canonical: &str) -> Target<'_> {
         if let Some((path, served)) = self.paths.get_key_value(canonical) {

@@ -75,6 +75,15 @@ impl Trees {
         fork_hash(&self.v1_labeled_hash(), &self.v2.root_hash())
     }
 
+    /// The whole tree, CBOR-encoded with the self-describe tag, for the `certified_tree` query.
+    pub fn full_tree_cbor(&self) -> Vec<u8> {
+        let tree = fork(labeled(V1_LABEL, self.v1.as_hash_tree()), self.v2.as_hash_tree());
+        let mut serializer = serde_cbor::Serializer::new(Vec::new());
+        serializer.self_describe().expect("writing to a Vec cannot fail");
+        serde::Serialize::serialize(&tree, &mut serializer).expect("a hash tree always serializes");
+        serializer.into_inner()
+    }
+
     /// Every certified leaf path of both trees, sorted. Tree shape (and so the root hash) depends
     /// on insertion order; this listing does not, so tests compare it.
     #[cfg(test)]
@@ -153,6 +162,17 @@ mod tests {
         let entry = HttpCertificationTreeEntry::new(&http_path, certification);
         let v2_tree = fork(pruned(trees.v1_labeled_hash()), trees.v2.witness(&entry, "/a.html").unwrap());
         assert_eq!(v2_tree.digest(), trees.root_hash());
+    }
+
+    #[test]
+    fn full_tree_digest_is_the_root_hash() {
+        let mut trees = Trees::default();
+        trees.set_v1("/a.html", Some([7; 32]));
+        trees.insert(&CertPath::Wildcard("/".into()), &[1; 32], [&[2; 32]]);
+        let bytes = trees.full_tree_cbor();
+        assert_eq!(&bytes[..3], &[0xd9, 0xd9, 0xf7]);
+        let tree: ic_certification::HashTree = serde_cbor::from_slice(&bytes).unwrap();
+        assert_eq!(tree.digest(), trees.root_hash());
     }
 
     #[test]

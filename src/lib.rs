@@ -1,1 +1,277 @@
 //! The asset canister's shell: `ic_cdk` entry points over `asset-canister-core`.
+//!
+//! Owns only the system interface: decoding, reading the caller, time and controller status,
+//! and turning the core's typed errors into traps (the legacy canister rejects with a trap, and
+//! uploaders such as `ic-asset` expect `()` replies, not `Result`s). No behaviour lives here.
+//! Invariant: every entry point is one call into the core.
+
+mod http;
+
+use asset_canister_core::error::Error;
+use asset_canister_core::permissions::Caller;
+use asset_canister_core::state::{State, API_VERSION};
+use asset_canister_core::types::*;
+use candid::Principal;
+use ic_cdk::api::{is_controller, msg_caller, time};
+use ic_cdk::{init, post_upgrade, pre_upgrade, query, trap, update};
+use ic_stable_structures::DefaultMemoryImpl;
+use serde_bytes::ByteBuf;
+use std::cell::RefCell;
+
+type Memory = DefaultMemoryImpl;
+
+thread_local! {
+    static STATE: RefCell<Option<State<Memory>>> = const { RefCell::new(None) };
+}
+
+fn with<R>(f: impl FnOnce(&State<Memory>) -> R) -> R {
+    STATE.with_borrow(|s| f(s.as_ref().unwrap_or_else(|| trap("state not initialised"))))
+}
+
+/// Runs an update against the state, then certifies whatever it changed.
+fn with_mut<R>(f: impl FnOnce(&mut State<Memory>) -> R) -> R {
+    STATE.with_borrow_mut(|s| {
+        let state = s.as_mut().unwrap_or_else(|| trap("state not initialised"));
+        let result = f(state);
+        http::certify_changes(state);
+        result
+    })
+}
+
+fn caller() -> Caller {
+    let principal = msg_caller();
+    Caller { principal, is_controller: is_controller(&principal) }
+}
+
+fn ok<T>(r: Result<T, Error>) -> T {
+    r.unwrap_or_else(|e| trap(e.to_string()))
+}
+
+#[init]
+fn init(args: Option<AssetCanisterArgs>) {
+    let state = ok(State::init(Memory::default(), msg_caller(), args));
+    http::rebuild(&state);
+    STATE.with_borrow_mut(|s| *s = Some(state));
+}
+
+/// Everything already lives in stable memory: nothing to save, constant work.
+#[pre_upgrade]
+fn pre_upgrade() {}
+
+#[post_upgrade]
+fn post_upgrade(args: Option<AssetCanisterArgs>) {
+    let mut state = State::load(Memory::default());
+    ok(state.post_upgrade(args));
+    http::rebuild(&state);
+    STATE.with_borrow_mut(|s| *s = Some(state));
+}
+
+#[query]
+fn api_version() -> u16 {
+    API_VERSION
+}
+
+// ---- uploads ---------------------------------------------------------------------------
+
+#[update]
+fn create_batch(_: CreateBatchArg) -> CreateBatchResponse {
+    CreateBatchResponse { batch_id: with_mut(|s| ok(s.create_batch(&caller(), time()))) }
+}
+
+#[update]
+fn create_chunk(arg: CreateChunkArg) -> CreateChunkResponse {
+    CreateChunkResponse { chunk_id: with_mut(|s| ok(s.create_chunk(&caller(), &arg, time()))) }
+}
+
+#[update]
+fn create_chunks(arg: CreateChunksArg) -> CreateChunksResponse {
+    CreateChunksResponse { chunk_ids: with_mut(|s| ok(s.create_chunks(&caller(), &arg, time()))) }
+}
+
+#[update]
+fn commit_batch(arg: CommitBatchArguments) {
+    with_mut(|s| ok(s.commit_batch(&caller(), &arg, time())))
+}
+
+#[update]
+fn propose_commit_batch(arg: CommitBatchArguments) {
+    with_mut(|s| ok(s.propose_commit_batch(&caller(), &arg)))
+}
+
+#[update]
+fn compute_evidence(arg: ComputeEvidenceArguments) -> Option<ByteBuf> {
+    with_mut(|s| ok(s.compute_evidence(&caller(), &arg)))
+}
+
+#[update]
+fn commit_proposed_batch(arg: CommitProposedBatchArguments) {
+    with_mut(|s| ok(s.commit_proposed_batch(&caller(), &arg, time())))
+}
+
+#[update]
+fn delete_batch(arg: DeleteBatchArguments) {
+    with_mut(|s| ok(s.delete_batch(&caller(), &arg)))
+}
+
+#[update]
+fn compute_state_hash() -> Option<String> {
+    with_mut(|s| s.compute_state_hash())
+}
+
+#[query]
+fn get_state_info() -> StateInfo {
+    with(|s| s.get_state_info())
+}
+
+// ---- direct changes --------------------------------------------------------------------
+
+#[update]
+fn store(arg: StoreArg) {
+    with_mut(|s| ok(s.store(&caller(), &arg, time())))
+}
+
+#[update]
+fn create_asset(arg: CreateAssetArguments) {
+    with_mut(|s| ok(s.create_asset(&caller(), arg, time())))
+}
+
+#[update]
+fn set_asset_content(arg: SetAssetContentArguments) {
+    with_mut(|s| ok(s.set_asset_content(&caller(), arg, time())))
+}
+
+#[update]
+fn unset_asset_content(arg: UnsetAssetContentArguments) {
+    with_mut(|s| ok(s.unset_asset_content(&caller(), arg, time())))
+}
+
+#[update]
+fn delete_asset(arg: DeleteAssetArguments) {
+    with_mut(|s| ok(s.delete_asset(&caller(), arg, time())))
+}
+
+#[update]
+fn clear(_: ClearArguments) {
+    with_mut(|s| ok(s.clear(&caller(), time())))
+}
+
+#[update]
+fn set_asset_properties(arg: SetAssetPropertiesArguments) {
+    with_mut(|s| ok(s.set_asset_properties(&caller(), arg, time())))
+}
+
+// ---- reads -----------------------------------------------------------------------------
+
+#[query]
+fn get(arg: GetArg) -> EncodedAsset {
+    with(|s| ok(s.get(&arg)))
+}
+
+#[query]
+fn get_chunk(arg: GetChunkArg) -> GetChunkResponse {
+    with(|s| ok(s.get_chunk(&arg)))
+}
+
+#[query]
+fn list(arg: ListRequest) -> Vec<AssetDetails> {
+    with(|s| s.list(&arg))
+}
+
+#[query]
+fn get_asset_properties(key: Key) -> AssetProperties {
+    with(|s| ok(s.get_asset_properties(&key)))
+}
+
+#[query]
+fn retrieve(key: Key) -> ByteBuf {
+    with(|s| ok(s.retrieve(&key)))
+}
+
+// ---- permissions -----------------------------------------------------------------------
+
+#[update]
+fn authorize(other: Principal) {
+    with_mut(|s| ok(s.authorize(&caller(), other)))
+}
+
+#[update]
+fn deauthorize(other: Principal) {
+    with_mut(|s| ok(s.deauthorize(&caller(), other)))
+}
+
+#[update]
+fn list_authorized() -> Vec<Principal> {
+    with(|s| s.list_permitted(Permission::Commit))
+}
+
+#[update]
+fn grant_permission(arg: GrantPermission) {
+    with_mut(|s| ok(s.grant_permission(&caller(), &arg)))
+}
+
+#[update]
+fn revoke_permission(arg: RevokePermission) {
+    with_mut(|s| ok(s.revoke_permission(&caller(), &arg)))
+}
+
+#[update]
+fn list_permitted(arg: ListPermitted) -> Vec<Principal> {
+    with(|s| s.list_permitted(arg.permission))
+}
+
+#[update]
+fn take_ownership() {
+    with_mut(|s| ok(s.take_ownership(&caller())))
+}
+
+#[update]
+fn validate_grant_permission(arg: GrantPermission) -> ValidationResult {
+    with(|s| s.validate_grant_permission(&arg))
+}
+
+#[update]
+fn validate_revoke_permission(arg: RevokePermission) -> ValidationResult {
+    with(|s| s.validate_revoke_permission(&arg))
+}
+
+#[update]
+fn validate_take_ownership() -> ValidationResult {
+    with(|s| s.validate_take_ownership())
+}
+
+#[update]
+fn validate_commit_proposed_batch(arg: CommitProposedBatchArguments) -> ValidationResult {
+    with(|s| s.validate_commit_proposed_batch(&arg))
+}
+
+// ---- configuration ---------------------------------------------------------------------
+
+#[update]
+fn get_configuration() -> ConfigurationResponse {
+    with(|s| ok(s.get_configuration(&caller())))
+}
+
+#[update]
+fn configure(arg: ConfigureArguments) {
+    with_mut(|s| ok(s.configure(&caller(), &arg)))
+}
+
+#[update]
+fn validate_configure(arg: ConfigureArguments) -> ValidationResult {
+    with(|s| s.validate_configure(&arg))
+}
+
+ic_cdk::export_candid!();
+
+#[cfg(test)]
+mod tests {
+    use candid_parser::utils::{service_equal, CandidSource};
+
+    #[test]
+    fn exported_interface_equals_canister_did() {
+        let exported = super::__export_service();
+        let did = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("canister.did");
+        service_equal(CandidSource::Text(&exported), CandidSource::File(&did))
+            .unwrap_or_else(|e| panic!("canister.did differs from the code: {e}\n--- exported ---\n{exported}"));
+    }
+}

@@ -59,6 +59,14 @@ pub enum HttpApiError {
     /// A `read_state` path was refused.
     #[error(transparent)]
     ReadState(#[from] ReadStateError),
+    /// The ingress argument exceeds the IC's limit.
+    #[error("Request payload of {size} bytes is larger than the limit of {limit} bytes")]
+    PayloadTooLarge {
+        /// Size of the argument.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// The replica failed internally (a bug, never the request's fault).
     #[error("Internal error: {reason}")]
     Internal {
@@ -78,6 +86,7 @@ impl HttpApiError {
             ) => StatusCode::FORBIDDEN,
             Self::UnknownSubnet { .. } => StatusCode::NOT_FOUND,
             Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::MalformedBody { .. }
             | Self::InvalidPrincipal { .. }
             | Self::WrongRequestType { .. }

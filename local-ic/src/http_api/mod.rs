@@ -12,6 +12,8 @@ mod error;
 mod ingress_history;
 mod node_key;
 mod read_state;
+mod replica;
+mod routes;
 mod sender_signature;
 mod state_view;
 
@@ -19,4 +21,6 @@ pub use authentication::{AuthenticationError, MAX_DELEGATIONS, MAX_INGRESS_TTL, 
 pub use error::HttpApiError;
 pub use node_key::NodeKey;
 pub use read_state::ReadStateError;
+pub use replica::{Effective, Replica};
+pub use routes::{router, SharedReplica, MAX_BODY};
 pub use sender_signature::SignatureError;

@@ -7,7 +7,6 @@
 //! [`authorize`] reveals nothing the sender may not see.
 
 use candid::Principal;
-use ic_certification::Label;
 
 use super::ingress_history::IngressHistory;
 
@@ -52,17 +51,17 @@ pub(crate) struct CanisterAccess<'a> {
     pub private_metadata: &'a [String],
 }
 
-/// Checks every path and returns them as plain byte labels.
+/// Checks every path (labels as bytes).
 pub(crate) fn authorize(
-    paths: &[Vec<Label>],
+    paths: &[Vec<Vec<u8>>],
     sender: Principal,
     effective: Option<Principal>,
     canister: &CanisterAccess<'_>,
     history: &IngressHistory,
-) -> Result<Vec<Vec<Vec<u8>>>, ReadStateError> {
+) -> Result<(), ReadStateError> {
     let mut request_id: Option<&[u8]> = None;
     for path in paths {
-        let labels: Vec<&[u8]> = path.iter().map(|label| label.as_bytes()).collect();
+        let labels: Vec<&[u8]> = path.iter().map(Vec::as_slice).collect();
         let invalid = || ReadStateError::InvalidPath { path: display(&labels) };
         match labels.as_slice() {
             [b"time"] => {}
@@ -104,10 +103,7 @@ pub(crate) fn authorize(
             _ => return Err(invalid()),
         }
     }
-    Ok(paths
-        .iter()
-        .map(|path| path.iter().map(|label| label.as_bytes().to_vec()).collect())
-        .collect())
+    Ok(())
 }
 
 fn display(labels: &[&[u8]]) -> String {
@@ -127,8 +123,8 @@ mod tests {
     use crate::http_api::ingress_history::CallOutcome;
     use ic_transport_types::RequestId;
 
-    fn label_path(labels: &[&[u8]]) -> Vec<Label> {
-        labels.iter().map(|label| Label::from_bytes(label)).collect()
+    fn label_path(labels: &[&[u8]]) -> Vec<Vec<u8>> {
+        labels.iter().map(|label| label.to_vec()).collect()
     }
 
     fn canister() -> Principal {
@@ -139,11 +135,11 @@ mod tests {
     const BOB: Principal = Principal::from_slice(&[2; 29]);
 
     fn check(paths: &[&[&[u8]]], sender: Principal, history: &IngressHistory) -> Result<(), ReadStateError> {
-        let paths: Vec<Vec<Label>> = paths.iter().map(|path| label_path(path)).collect();
+        let paths: Vec<Vec<Vec<u8>>> = paths.iter().map(|path| label_path(path)).collect();
         let controllers = [ALICE];
         let private = ["secret".to_string()];
         let access = CanisterAccess { controllers: &controllers, private_metadata: &private };
-        authorize(&paths, sender, Some(canister()), &access, history).map(|_| ())
+        authorize(&paths, sender, Some(canister()), &access, history)
     }
 
     #[test]

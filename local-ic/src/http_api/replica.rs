@@ -19,8 +19,10 @@ use super::error::HttpApiError;
 use super::ingress_history::{CallOutcome, IngressHistory};
 use super::node_key::NodeKey;
 use super::read_state::{authorize, CanisterAccess};
-use super::state_view::{CanisterView, StateView};
+use super::state_view::StateView;
 use crate::management::ManagementCanister;
+use crate::outcome::CallError;
+use crate::reject::Reject;
 use crate::LocalIc;
 
 /// What a URL's principal names.
@@ -78,14 +80,22 @@ impl Replica {
         }
         let request_id = authenticated.request_id;
         if !self.history.contains(&request_id) {
-            let outcome = if canister_id == Principal::management_canister() {
+            let result = if canister_id == Principal::management_canister() {
                 self.management.call(&mut self.ic, sender, &method_name, &arg)
+            } else if let Some(stopped) = self.management.refuse_if_stopped(canister_id) {
+                Err(stopped)
             } else {
-                self.ic.update_call(canister_id, sender, &method_name, &arg).map_err(reject_response)
+                match self.ic.update_call(canister_id, sender, &method_name, arg) {
+                    Ok(outcome) => Ok(outcome.reply),
+                    Err(CallError::Rejected { reject }) => Err(reject),
+                    Err(CallError::PayloadTooLarge { size, limit }) => {
+                        return Err(HttpApiError::PayloadTooLarge { size, limit });
+                    }
+                }
             };
-            let outcome = match outcome {
+            let outcome = match result {
                 Ok(reply) => CallOutcome::Replied(reply),
-                Err(reject) => CallOutcome::Rejected(reject),
+                Err(reject) => CallOutcome::Rejected(reject_response(reject)),
             };
             self.history.record(request_id, sender, ingress_expiry, outcome);
         }
@@ -110,7 +120,17 @@ impl Replica {
         if canister_id != effective {
             return Err(HttpApiError::CanisterIdMismatch { canister_id, effective });
         }
-        let mut response = match self.ic.query_call(canister_id, sender, &method_name, &arg) {
+        let result = match self.management.refuse_if_stopped(canister_id) {
+            Some(stopped) => Err(stopped),
+            None => match self.ic.query_call(canister_id, sender, &method_name, arg) {
+                Ok(outcome) => Ok(outcome.reply),
+                Err(CallError::Rejected { reject }) => Err(reject),
+                Err(CallError::PayloadTooLarge { size, limit }) => {
+                    return Err(HttpApiError::PayloadTooLarge { size, limit });
+                }
+            },
+        };
+        let mut response = match result {
             Ok(reply) => QueryResponse::Replied { reply: ReplyResponse { arg: reply }, signatures: vec![] },
             Err(reject) => QueryResponse::Rejected { reject: reject_response(reject), signatures: vec![] },
         };
@@ -133,47 +153,51 @@ impl Replica {
         let canister = match effective {
             Effective::Canister(id) => Some(id),
             Effective::Subnet(requested) => {
-                let actual = self.ic.subnet_id();
+                let actual = self.ic.signer().subnet_id();
                 if requested != actual {
                     return Err(HttpApiError::UnknownSubnet { requested, actual });
                 }
                 None
             }
         };
-        let controllers = canister.and_then(|id| self.ic.controllers(id)).unwrap_or_default();
+        let controllers = canister.and_then(|id| self.ic.controllers(id)).map(<[_]>::to_vec).unwrap_or_default();
         let private_metadata = canister.map(|id| self.management.private_metadata(id)).unwrap_or_default();
         let access = CanisterAccess { controllers: &controllers, private_metadata: &private_metadata };
-        let allowed = authorize(paths, *sender, canister, &access, &self.history)?;
-        let certificate = self.certify(&allowed);
+        let paths: Vec<Vec<Vec<u8>>> =
+            paths.iter().map(|path| path.iter().map(|label| label.as_bytes().to_vec()).collect()).collect();
+        authorize(&paths, *sender, canister, &access, &self.history)?;
+        let certificate = self.certify(&paths);
         Ok(serde_cbor::to_vec(&ReadStateResponse { certificate }).expect("encoding cannot fail"))
     }
 
     /// Signs the state tree cut to `paths` (and `time`).
     fn certify(&mut self, paths: &[Vec<Vec<u8>>]) -> Vec<u8> {
-        let now = self.ic.time_nanos();
-        self.history.prune(now);
-        let topology = self.ic.topology();
-        let certified: Vec<_> = self.ic.canister_ids().into_iter()
-            .filter_map(|id| self.ic.certified_state(id).map(|state| (id, state)))
-            .collect();
-        let views = certified.iter().map(|(id, state)| CanisterView {
-            id: *id,
-            certified: state,
-            metadata: self.management.metadata(*id),
-        });
-        let view = StateView::new(now, &topology, &self.node, views, &self.history);
-        self.ic.sign_tree(view.witness(paths))
+        self.history.prune(self.ic.time());
+        let base = self.ic.state_tree().full();
+        let subnet_id = self.ic.signer().subnet_id();
+        let view = StateView::new(&base, subnet_id, &self.node, self.management.all_metadata(), &self.history);
+        self.ic.signer().sign_tree(view.witness(paths))
     }
 
     /// Moves IC time up to the wall clock (never backwards) and returns it.
     fn advance_time(&mut self) -> u64 {
         let wall = SystemTime::now()
             .duration_since(UNIX_EPOCH)
-            .map_or(0, |elapsed| elapsed.as_nanos() as u64);
-        if wall > self.ic.time_nanos() {
-            self.ic.set_time_nanos(wall);
-        }
-        self.ic.time_nanos()
+            .map_or(0, |elapsed| u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX));
+        self.ic.set_time(wall);
+        self.ic.time()
+    }
+}
+
+/// The wire form of a reject; the IC's `SYS_UNKNOWN` (6) has no transport variant and is sent
+/// as `SYS_FATAL`, the nearest code ic-agent can decode.
+fn reject_response(reject: Reject) -> RejectResponse {
+    let reject_code = ic_transport_types::RejectCode::try_from(reject.code as u64)
+        .unwrap_or(ic_transport_types::RejectCode::SysFatal);
+    RejectResponse {
+        reject_code,
+        reject_message: reject.message,
+        error_code: Some(reject.error_code.to_string()),
     }
 }
 

@@ -1,5 +1,6 @@
 //! The state tree as `read_state` and the call endpoints certify it: the certification layer's
-//! `time`, `canister/...` and `subnet/...` branches, plus what only the HTTP layer knows:
+//! `time`, `canister/...` and `subnet/...` branches, copied leaf by leaf, plus what only the HTTP
+//! layer knows:
 //! `request_status/...`, the node's public key under `subnet/<id>/node/<node>/public_key`, the
 //! subnet's `type`, and `canister/<id>/metadata/<name>`.
 //!
@@ -9,26 +10,11 @@
 //! merge into a tree whose root hash is the one signed.
 
 use candid::Principal;
-use ic_certification::{merge_hash_trees, HashTree, NestedTree};
-use serde_bytes::ByteBuf;
+use ic_certification::{merge_hash_trees, HashTree, LookupResult, NestedTree};
 
-use super::ingress_history::{leb128_u64, IngressHistory};
+use super::ingress_history::IngressHistory;
 use super::node_key::NodeKey;
-use crate::certification::{CanisterCertifiedState, SubnetTopology};
 use crate::management::MetadataSection;
-
-/// CBOR header of tag 55799, in front of CBOR-valued leaves as the IC writes them.
-const SELF_DESCRIBING_TAG: [u8; 3] = [0xd9, 0xd9, 0xf7];
-
-/// One canister as the state tree shows it.
-pub(crate) struct CanisterView<'a> {
-    /// Canister id.
-    pub id: Principal,
-    /// Certified data, module hash and controllers.
-    pub certified: &'a CanisterCertifiedState,
-    /// The module's `icp:public` and `icp:private` custom sections.
-    pub metadata: &'a [MetadataSection],
-}
 
 /// The tree a certificate is cut from.
 pub(crate) struct StateView {
@@ -36,52 +22,38 @@ pub(crate) struct StateView {
 }
 
 impl StateView {
-    /// Lays out the whole tree at `time_ns`.
+    /// Lays out the whole tree: every leaf of `base` (the certification layer's full tree, which
+    /// owns `time`, `canister/...` and `subnet/...`), plus the branches only HTTP knows.
     pub(crate) fn new<'a>(
-        time_ns: u64,
-        topology: &SubnetTopology,
+        base: &HashTree,
+        subnet_id: Principal,
         node: &NodeKey,
-        canisters: impl IntoIterator<Item = CanisterView<'a>>,
+        metadata: impl IntoIterator<Item = (Principal, &'a [MetadataSection])>,
         history: &IngressHistory,
     ) -> Self {
         let mut tree = NestedTree::default();
-        tree.insert(&[b"time".to_vec()], leb128_u64(time_ns));
+        for path in base.list_paths() {
+            if let LookupResult::Found(value) = base.lookup_path(&path) {
+                let labels: Vec<Vec<u8>> = path.iter().map(|label| label.as_bytes().to_vec()).collect();
+                tree.insert(&labels, value.to_vec());
+            }
+        }
         let subnet = |leaf: &[&[u8]]| {
-            let mut path = vec![b"subnet".to_vec(), topology.subnet_id.as_slice().to_vec()];
+            let mut path = vec![b"subnet".to_vec(), subnet_id.as_slice().to_vec()];
             path.extend(leaf.iter().map(|label| label.to_vec()));
             path
         };
-        tree.insert(&subnet(&[b"public_key"]), topology.public_key_der.clone());
-        let ranges: Vec<(ByteBuf, ByteBuf)> = topology
-            .canister_ranges
-            .iter()
-            .map(|(lo, hi)| (ByteBuf::from(lo.as_slice()), ByteBuf::from(hi.as_slice())))
-            .collect();
-        tree.insert(&subnet(&[b"canister_ranges"]), tagged_cbor(&ranges));
         tree.insert(&subnet(&[b"type"]), b"application".to_vec());
-        tree.insert(
-            &subnet(&[b"node", node.id().as_slice(), b"public_key"]),
-            node.public_key_der().to_vec(),
-        );
-        for canister in canisters {
-            let path = |leaf: &[&[u8]]| {
-                let mut path = vec![b"canister".to_vec(), canister.id.as_slice().to_vec()];
-                path.extend(leaf.iter().map(|label| label.to_vec()));
-                path
-            };
-            tree.insert(&path(&[b"certified_data"]), canister.certified.certified_data.clone());
-            let controllers: Vec<ByteBuf> = canister
-                .certified
-                .controllers
-                .iter()
-                .map(|c| ByteBuf::from(c.as_slice()))
-                .collect();
-            tree.insert(&path(&[b"controllers"]), tagged_cbor(&controllers));
-            if let Some(hash) = canister.certified.module_hash {
-                tree.insert(&path(&[b"module_hash"]), hash.to_vec());
+        tree.insert(&subnet(&[b"node", node.id().as_slice(), b"public_key"]), node.public_key_der().to_vec());
+        for (canister, sections) in metadata {
+            let canister_path = [b"canister".to_vec(), canister.as_slice().to_vec()];
+            if !tree.contains_path(&canister_path) {
+                continue;
             }
-            for section in canister.metadata {
-                tree.insert(&path(&[b"metadata", section.name.as_bytes()]), section.content.clone());
+            for section in sections {
+                let mut path = canister_path.to_vec();
+                path.extend([b"metadata".to_vec(), section.name.as_bytes().to_vec()]);
+                tree.insert(&path, section.content.clone());
             }
         }
         history.publish(&mut tree);
@@ -96,17 +68,11 @@ impl StateView {
     }
 }
 
-fn tagged_cbor<T: serde::Serialize>(value: &T) -> Vec<u8> {
-    let mut out = SELF_DESCRIBING_TAG.to_vec();
-    ciborium::into_writer(value, &mut out).expect("writing CBOR into a Vec cannot fail");
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::certification::{CanisterCertifiedState, StateTree, SubnetTopology};
     use crate::http_api::ingress_history::CallOutcome;
-    use ic_certification::LookupResult;
     use ic_transport_types::RequestId;
 
     #[test]
@@ -128,11 +94,13 @@ mod tests {
         let mut history = IngressHistory::default();
         let request_id = RequestId::new(&[5; 32]);
         history.record(request_id, Principal::anonymous(), u64::MAX, CallOutcome::Replied(b"ok".to_vec()));
+        let base = StateTree::new(42, &topology, [(canister, &certified)]).full();
+        let stranger = Principal::from_slice(&[3; 10]);
         let view = StateView::new(
-            42,
-            &topology,
+            &base,
+            subnet_id,
             &node,
-            [CanisterView { id: canister, certified: &certified, metadata: &metadata }],
+            [(canister, metadata.as_slice()), (stranger, metadata.as_slice())],
             &history,
         );
         let request_path = vec![b"request_status".to_vec(), request_id.to_vec()];
@@ -156,5 +124,15 @@ mod tests {
         assert_eq!(all.lookup_path([b"time".as_slice()]), LookupResult::Found(&[42]));
         let absent = [b"request_status".as_slice(), &[6; 32], b"status"];
         assert_eq!(all.lookup_path(absent), LookupResult::Absent);
+        let copied = [b"canister".as_slice(), canister.as_slice(), b"module_hash"];
+        let module_path = vec![b"canister".to_vec(), canister.as_slice().to_vec(), b"module_hash".to_vec()];
+        assert_eq!(view.witness(&[module_path]).lookup_path(copied), LookupResult::Found(&[8; 32]));
+        let stranger_path = vec![b"canister".to_vec(), stranger.as_slice().to_vec()];
+        let stranger_metadata = [b"canister".as_slice(), stranger.as_slice(), b"metadata", b"candid:service"];
+        assert_eq!(
+            view.witness(&[stranger_path]).lookup_path(stranger_metadata),
+            LookupResult::Absent,
+            "no metadata for canisters the subnet does not have"
+        );
     }
 }

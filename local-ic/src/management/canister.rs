@@ -5,29 +5,29 @@
 //! a call that is refused (bad argument, unknown canister, caller not a controller, bad chunks,
 //! bad module) changes nothing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use candid::{CandidType, Decode, Encode, Nat, Principal};
 use ic_management_canister_types::{
-    CanisterIdRecord, CanisterInstallMode, CanisterSettings, ChunkHash, CreateCanisterArgs,
-    InstallChunkedCodeArgs, InstallCodeArgs, ProvisionalCreateCanisterWithCyclesArgs,
-    UpdateSettingsArgs, UploadChunkArgs,
+    CanisterIdRecord, CanisterInstallMode, CanisterSettings, CanisterStatusResult,
+    CanisterStatusType, ChunkHash, CreateCanisterArgs, DefiniteCanisterSettings,
+    InstallChunkedCodeArgs, InstallCodeArgs, MemoryMetrics, ProvisionalCreateCanisterWithCyclesArgs,
+    QueryStats, UpdateSettingsArgs, UploadChunkArgs,
 };
 use serde::de::DeserializeOwned;
 
 use super::chunk_store::ChunkStore;
 use super::metadata::{decompress, sections, MetadataSection};
 use crate::reject::{ErrorCode, Reject};
-use crate::LocalIc;
+use crate::{InstallError, InstallMode, LocalIc};
 
-/// Cycles a canister gets from `provisional_create_canister_with_cycles` without an amount.
-pub const DEFAULT_PROVISIONAL_CYCLES: u128 = 100_000_000_000_000;
-
-/// The management canister's own state: chunk stores and installed modules' metadata.
+/// The management canister's own state: chunk stores, installed modules' metadata, and which
+/// canisters are stopped.
 #[derive(Debug, Default)]
 pub struct ManagementCanister {
     chunk_stores: BTreeMap<Principal, ChunkStore>,
     metadata: BTreeMap<Principal, Vec<MetadataSection>>,
+    stopped: BTreeSet<Principal>,
 }
 
 fn decode<T: CandidType + DeserializeOwned>(method: &str, arg: &[u8]) -> Result<T, Reject> {
@@ -57,8 +57,16 @@ impl ManagementCanister {
         match method {
             "provisional_create_canister_with_cycles" => {
                 let args: ProvisionalCreateCanisterWithCyclesArgs = decode(method, arg)?;
-                let cycles = args.amount.map_or(DEFAULT_PROVISIONAL_CYCLES, nat_to_u128);
-                let id = self.create(ic, caller, args.settings, cycles, args.specified_id)?;
+                if let Some(specified) = args.specified_id {
+                    return Err(Reject::new(
+                        ErrorCode::CanisterContractViolation,
+                        format!("This local IC allocates canister ids itself and cannot create canister {specified}; omit specified_id."),
+                    ));
+                }
+                let controllers =
+                    args.settings.and_then(|s: CanisterSettings| s.controllers).unwrap_or_else(|| vec![caller]);
+                check_controller_count(&controllers)?;
+                let id = ic.create_canister(controllers)?;
                 encode(&CanisterIdRecord { canister_id: id })
             }
             "create_canister" => {
@@ -70,8 +78,7 @@ impl ManagementCanister {
             }
             "install_code" => {
                 let args: InstallCodeArgs = decode(method, arg)?;
-                self.check_controller(ic, caller, args.canister_id)?;
-                self.install(ic, args.canister_id, args.mode, &args.wasm_module, &args.arg)?;
+                self.install(ic, caller, args.canister_id, args.mode, &args.wasm_module, args.arg)?;
                 encode(&())
             }
             "upload_chunk" => {
@@ -117,36 +124,30 @@ impl ManagementCanister {
                     .unwrap_or_default()
                     .assemble(&hashes, &args.wasm_module_hash)
                     .map_err(|error| Reject::new(ErrorCode::CanisterContractViolation, error.to_string()))?;
-                self.install(ic, args.target_canister, args.mode, &module, &args.arg)?;
+                self.install(ic, caller, args.target_canister, args.mode, &module, args.arg)?;
                 encode(&())
             }
             "canister_status" => {
                 let args: CanisterIdRecord = decode(method, arg)?;
                 self.check_controller(ic, caller, args.canister_id)?;
-                encode(&ic.canister_status(args.canister_id)?)
+                encode(&self.status(ic, args.canister_id))
             }
             "update_settings" => {
                 let args: UpdateSettingsArgs = decode(method, arg)?;
                 self.check_controller(ic, caller, args.canister_id)?;
                 if let Some(controllers) = args.settings.controllers {
                     check_controller_count(&controllers)?;
-                    ic.set_controllers(args.canister_id, controllers)?;
+                    ic.set_controllers(args.canister_id, caller, controllers)?;
                 }
                 encode(&())
             }
-            "stop_canister" | "start_canister" | "delete_canister" => {
+            "stop_canister" | "start_canister" => {
                 let args: CanisterIdRecord = decode(method, arg)?;
                 self.check_controller(ic, caller, args.canister_id)?;
-                let id = args.canister_id;
-                let result = match method {
-                    "stop_canister" => ic.stop_canister(id),
-                    "start_canister" => ic.start_canister(id),
-                    _ => ic.delete_canister(id),
-                };
-                result?;
-                if method == "delete_canister" {
-                    self.chunk_stores.remove(&id);
-                    self.metadata.remove(&id);
+                if method == "stop_canister" {
+                    self.stopped.insert(args.canister_id);
+                } else {
+                    self.stopped.remove(&args.canister_id);
                 }
                 encode(&())
             }
@@ -167,33 +168,79 @@ impl ManagementCanister {
         self.metadata(canister).iter().filter(|s| s.private).map(|s| s.name.clone()).collect()
     }
 
-    fn create(
-        &mut self,
-        ic: &mut LocalIc,
-        caller: Principal,
-        settings: Option<CanisterSettings>,
-        cycles: u128,
-        specified_id: Option<Principal>,
-    ) -> Result<Principal, Reject> {
-        let controllers = settings.and_then(|s| s.controllers).unwrap_or_else(|| vec![caller]);
-        check_controller_count(&controllers)?;
-        ic.create_canister_with(controllers, cycles, specified_id)
+    /// The reject for a message to a stopped canister, or `None` if it runs.
+    pub fn refuse_if_stopped(&self, canister: Principal) -> Option<Reject> {
+        self.stopped.contains(&canister).then(|| {
+            Reject::new(ErrorCode::CanisterStopped, format!("Canister {canister} is stopped and therefore does not have a CallContextManager"))
+        })
+    }
+
+    /// Every canister's metadata sections.
+    pub fn all_metadata(&self) -> impl Iterator<Item = (Principal, &[MetadataSection])> {
+        self.metadata.iter().map(|(id, sections)| (*id, sections.as_slice()))
+    }
+
+    /// `canister_status` from what the local IC tracks: status, controllers, module hash.
+    /// Cycles, memory and query statistics are not metered per canister here and read as zero.
+    fn status(&self, ic: &LocalIc, canister: Principal) -> CanisterStatusResult {
+        let status =
+            if self.stopped.contains(&canister) { CanisterStatusType::Stopped } else { CanisterStatusType::Running };
+        CanisterStatusResult {
+            status,
+            ready_for_migration: false,
+            version: 0,
+            settings: DefiniteCanisterSettings {
+                controllers: ic.controllers(canister).map(<[_]>::to_vec).unwrap_or_default(),
+                ..DefiniteCanisterSettings::default()
+            },
+            module_hash: ic.module_hash(canister).map(|hash| hash.to_vec()),
+            memory_size: Default::default(),
+            memory_metrics: MemoryMetrics {
+                wasm_memory_size: zero(),
+                stable_memory_size: zero(),
+                global_memory_size: zero(),
+                wasm_binary_size: zero(),
+                custom_sections_size: zero(),
+                canister_history_size: zero(),
+                wasm_chunk_store_size: zero(),
+                snapshots_size: zero(),
+                log_memory_store_size: zero(),
+            },
+            cycles: Default::default(),
+            reserved_cycles: Default::default(),
+            idle_cycles_burned_per_day: Default::default(),
+            query_stats: QueryStats {
+                num_calls_total: zero(),
+                num_instructions_total: zero(),
+                request_payload_bytes_total: zero(),
+                response_payload_bytes_total: zero(),
+            },
+        }
     }
 
     fn install(
         &mut self,
         ic: &mut LocalIc,
+        caller: Principal,
         canister: Principal,
         mode: CanisterInstallMode,
         module: &[u8],
-        arg: &[u8],
+        arg: Vec<u8>,
     ) -> Result<(), Reject> {
-        let invalid = |error: super::metadata::ModuleError| {
+        let invalid = |error: &dyn std::fmt::Display| {
             Reject::new(ErrorCode::CanisterInvalidWasm, format!("Error from Canister {canister}: {error}"))
         };
-        let raw = decompress(module).map_err(invalid)?;
-        let found = sections(&raw).map_err(invalid)?;
-        ic.install_code(canister, mode, &raw, arg)?;
+        let raw = decompress(module).map_err(|error| invalid(&error))?;
+        let found = sections(&raw).map_err(|error| invalid(&error))?;
+        let mode = match mode {
+            CanisterInstallMode::Install => InstallMode::Install,
+            CanisterInstallMode::Reinstall => InstallMode::Reinstall,
+            CanisterInstallMode::Upgrade(_) => InstallMode::Upgrade,
+        };
+        ic.install_code(canister, caller, &raw, arg, mode).map_err(|error| match error {
+            InstallError::Rejected { reject } => reject,
+            InstallError::Wasm { error } => invalid(&error),
+        })?;
         self.metadata.insert(canister, found);
         Ok(())
     }
@@ -205,8 +252,12 @@ impl ManagementCanister {
         if controllers.contains(&caller) {
             return Ok(());
         }
-        Err(Reject::not_controller(canister, &controllers, caller))
+        Err(Reject::not_controller(canister, controllers, caller))
     }
+}
+
+fn zero() -> Nat {
+    Nat::from(0u8)
 }
 
 /// The IC allows at most ten controllers.
@@ -220,6 +271,3 @@ fn check_controller_count(controllers: &[Principal]) -> Result<(), Reject> {
     Ok(())
 }
 
-fn nat_to_u128(amount: Nat) -> u128 {
-    u128::try_from(amount.0).unwrap_or(u128::MAX)
-}

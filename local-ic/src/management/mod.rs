@@ -7,8 +7,10 @@
 //! [`LocalIc`](crate::LocalIc) API. Invariant: every method that touches a canister checks that
 //! the caller is one of its controllers before changing anything.
 
+mod canister;
 mod chunk_store;
 mod metadata;
 
+pub use canister::ManagementCanister;
 pub use chunk_store::{ChunkStore, ChunkStoreError, MAX_CHUNKS, MAX_CHUNK_SIZE};
 pub use metadata::{decompress, sections, MetadataSection, ModuleError};

@@ -1,0 +1,55 @@
+//! `local-ic start`: one local IC subnet with the replica HTTP API and the verifying HTTP gateway
+//! on one port of 127.0.0.1, as `dfx start` offers them. State lives in memory.
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use local_ic::server::LocalServer;
+use local_ic::LocalIc;
+
+/// An embedded local Internet Computer.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the replica API and the HTTP gateway until interrupted.
+    Start {
+        /// Port on 127.0.0.1 (0 picks a free one).
+        #[arg(long, default_value_t = 4943)]
+        port: u16,
+        /// 64 hex digits: derive the root key from this seed, so it is the same on every start.
+        #[arg(long, value_parser = parse_seed)]
+        seed: Option<[u8; 32]>,
+    },
+}
+
+fn parse_seed(text: &str) -> Result<[u8; 32], String> {
+    let bytes = hex::decode(text).map_err(|error| format!("not hex: {error}"))?;
+    bytes.try_into().map_err(|bytes: Vec<u8>| format!("expected 32 bytes, got {}", bytes.len()))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Start { port, seed } => {
+            let ic = match seed {
+                Some(seed) => LocalIc::from_seed(seed),
+                None => LocalIc::new(),
+            };
+            let server = LocalServer::start(ic, port).await.context("starting the local IC")?;
+            println!("local-ic listening on {}", server.url());
+            println!("root key: {}", hex::encode(server.root_key()));
+            println!(
+                "gateway: http://<canister-id>.localhost:{}/ (or ?canisterId=<canister-id>)",
+                server.url().rsplit(':').next().unwrap_or_default()
+            );
+            tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+            server.stop().await;
+            Ok(())
+        }
+    }
+}

@@ -237,7 +237,8 @@ impl ManagementCanister {
             CanisterInstallMode::Reinstall => InstallMode::Reinstall,
             CanisterInstallMode::Upgrade(_) => InstallMode::Upgrade,
         };
-        ic.install_code(canister, caller, &raw, arg, mode).map_err(|error| match error {
+        // The module goes in as submitted (gzipped or not): the IC's module hash is of those bytes.
+        ic.install_code(canister, caller, module, arg, mode).map_err(|error| match error {
             InstallError::Rejected { reject } => reject,
             InstallError::Wasm { error } => invalid(&error),
         })?;

@@ -81,4 +81,30 @@ mod tests {
         assert_eq!(resolve(Some("example.com"), "/", None), Target::Unresolved);
         assert_eq!(resolve(Some("nonsense.localhost"), "/", None), Target::Unresolved);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_canister_subdomain_resolves_to_that_canister(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..=29),
+            port in proptest::option::of(proptest::prelude::any::<u16>()),
+            path in "/[a-z0-9/._-]{0,24}",
+        ) {
+            let canister = Principal::from_slice(&bytes);
+            let host = match port {
+                Some(port) => format!("{canister}.localhost:{port}"),
+                None => format!("{canister}.localhost"),
+            };
+            proptest::prop_assert_eq!(resolve(Some(&host), &path, None), Target::Canister(canister));
+        }
+
+        #[test]
+        fn api_paths_on_plain_hosts_never_reach_a_canister(
+            rest in "[a-z0-9/._-]{0,24}",
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..=29),
+        ) {
+            let query = format!("canisterId={}", Principal::from_slice(&bytes));
+            let path = format!("/api/{rest}");
+            proptest::prop_assert_eq!(resolve(Some("127.0.0.1:4943"), &path, Some(&query)), Target::ReplicaApi);
+        }
+    }
 }

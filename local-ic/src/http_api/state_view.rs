@@ -107,7 +107,7 @@ mod tests {
         let subnet_path = vec![b"subnet".to_vec()];
         let metadata_path =
             vec![b"canister".to_vec(), canister.as_slice().to_vec(), b"metadata".to_vec(), b"candid:service".to_vec()];
-        let one = view.witness(&[request_path.clone()]);
+        let one = view.witness(std::slice::from_ref(&request_path));
         let all = view.witness(&[request_path, subnet_path, metadata_path]);
         assert_eq!(one.digest(), all.digest(), "every witness reconstructs the same root");
 

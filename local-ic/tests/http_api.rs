@@ -62,6 +62,14 @@ async fn agent_creates_installs_calls_queries_and_reads_state() {
     let controllers = agent.read_state_canister_controllers(canister).await.unwrap();
     assert_eq!(controllers, vec![owner_principal]);
 
+    // Subnet read_state: the subnet id is the root key's self-authenticating principal.
+    let subnet_id = Principal::self_authenticating(server.root_key());
+    let subnet = agent.fetch_subnet_by_id(&subnet_id).await.unwrap();
+    assert!(subnet.contains_canister(&canister));
+    assert_eq!(subnet.iter_nodes().count(), 1);
+    let elsewhere = agent.fetch_subnet_by_id(&Principal::from_slice(&[7; 29])).await.unwrap_err();
+    assert!(matches!(&elsewhere, AgentError::HttpError(payload) if payload.status == 404), "{elsewhere:?}");
+
     let status = ManagementCanister::create(&agent).canister_status(&canister).call_and_wait().await.unwrap().0;
     assert_eq!(status.module_hash, Some(Sha256::digest(&wasm).to_vec()));
 

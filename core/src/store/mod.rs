@@ -250,3 +250,6 @@ impl<M: Memory> Store<M> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

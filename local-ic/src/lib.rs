@@ -39,3 +39,5 @@ pub mod gateway;
 pub mod management;
 #[cfg(feature = "server")]
 pub mod server;
+#[cfg(feature = "server")]
+pub mod state_dir;

@@ -6,6 +6,7 @@
 //! trusts this IC's root key, so what it serves was verified against the state it came from.
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Request, State};
@@ -18,6 +19,7 @@ use tokio::task::JoinHandle;
 
 use crate::gateway::{resolve, Gateway, GatewayError, Target};
 use crate::http_api::{router, NodeKey, Replica, SharedReplica};
+use crate::state_dir::{StateDir, StateDirError};
 use crate::LocalIc;
 
 /// Why the server could not start.
@@ -40,6 +42,15 @@ pub enum ServerError {
     /// The gateway could not be set up.
     #[error(transparent)]
     Gateway(#[from] GatewayError),
+    /// The state directory could not be used.
+    #[error(transparent)]
+    StateDir(#[from] StateDirError),
+    /// Replaying the journal failed (a bug in execution, not in the journal).
+    #[error("replaying the state directory's journal failed: {reason}")]
+    Replay {
+        /// What failed.
+        reason: String,
+    },
 }
 
 /// A running local IC server on 127.0.0.1.
@@ -52,17 +63,31 @@ pub struct LocalServer {
 }
 
 impl LocalServer {
-    /// Serves `ic` on 127.0.0.1:`port` (0 picks a free port).
+    /// Serves `ic` in memory on 127.0.0.1:`port` (0 picks a free port).
     pub async fn start(ic: LocalIc, port: u16) -> Result<Self, ServerError> {
+        let node = NodeKey::generate().map_err(|error| ServerError::NodeKey { reason: error.to_string() })?;
+        Self::serve(Replica::new(ic, node), port).await
+    }
+
+    /// Serves the local IC kept in `state_dir` (created if missing) on 127.0.0.1:`port`: its
+    /// canisters come back as they were, and every further ingress call is journaled there.
+    pub async fn start_persistent(state_dir: &Path, port: u16) -> Result<Self, ServerError> {
+        let (state, replay) = StateDir::open(state_dir)?;
+        let replica = tokio::task::spawn_blocking(move || Replica::persistent(state, replay))
+            .await
+            .map_err(|error| ServerError::Replay { reason: error.to_string() })?;
+        Self::serve(replica, port).await
+    }
+
+    async fn serve(replica: Replica, port: u16) -> Result<Self, ServerError> {
         let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let listener = tokio::net::TcpListener::bind(address)
             .await
             .map_err(|source| ServerError::Bind { address, source })?;
         let bound = listener.local_addr().map_err(|source| ServerError::Bind { address, source })?;
         let url = format!("http://{bound}");
-        let root_key = ic.root_key();
-        let node = NodeKey::generate().map_err(|error| ServerError::NodeKey { reason: error.to_string() })?;
-        let replica: SharedReplica = Arc::new(Mutex::new(Replica::new(ic, node)));
+        let root_key = replica.root_key();
+        let replica: SharedReplica = Arc::new(Mutex::new(replica));
         let gateway = Gateway::new(&url, root_key.clone())?;
         let app = Router::new()
             .merge(router(replica.clone()))

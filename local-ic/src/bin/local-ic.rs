@@ -1,5 +1,6 @@
 //! `local-ic start`: one local IC subnet with the replica HTTP API and the verifying HTTP gateway
-//! on one port of 127.0.0.1, as `dfx start` offers them. State lives in memory.
+//! on one port of 127.0.0.1, as `dfx start` offers them. State lives in memory, or in
+//! `--state-dir`, where it survives restarts.
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -22,8 +23,11 @@ enum Command {
         #[arg(long, default_value_t = 4943)]
         port: u16,
         /// 64 hex digits: derive the root key from this seed, so it is the same on every start.
-        #[arg(long, value_parser = parse_seed)]
+        #[arg(long, value_parser = parse_seed, conflicts_with = "state_dir")]
         seed: Option<[u8; 32]>,
+        /// Keep the local IC in this directory (created if missing): canisters survive a restart.
+        #[arg(long)]
+        state_dir: Option<std::path::PathBuf>,
     },
 }
 
@@ -35,12 +39,13 @@ fn parse_seed(text: &str) -> Result<[u8; 32], String> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Command::Start { port, seed } => {
-            let ic = match seed {
-                Some(seed) => LocalIc::from_seed(seed),
-                None => LocalIc::new(),
-            };
-            let server = LocalServer::start(ic, port).await.context("starting the local IC")?;
+        Command::Start { port, seed, state_dir } => {
+            let server = match (state_dir, seed) {
+                (Some(dir), _) => LocalServer::start_persistent(&dir, port).await,
+                (None, Some(seed)) => LocalServer::start(LocalIc::from_seed(seed), port).await,
+                (None, None) => LocalServer::start(LocalIc::new(), port).await,
+            }
+            .context("starting the local IC")?;
             println!("local-ic listening on {}", server.url());
             println!("root key: {}", hex::encode(server.root_key()));
             println!(

@@ -31,6 +31,12 @@ impl NodeKey {
         Self { signing_key, public_key_der, id }
     }
 
+    /// The node key belonging to a subnet seed (a persistent local IC keeps its node key).
+    pub fn from_subnet_seed(seed: [u8; 32]) -> Self {
+        use sha2::{Digest as _, Sha256};
+        Self::from_secret(Sha256::new().chain_update(b"local-ic node key").chain_update(seed).finalize().into())
+    }
+
     /// A fresh node key from the operating system's randomness.
     pub fn generate() -> Result<Self, getrandom::Error> {
         let mut secret = [0u8; 32];

@@ -23,6 +23,7 @@ use super::state_view::StateView;
 use crate::management::ManagementCanister;
 use crate::outcome::CallError;
 use crate::reject::Reject;
+use crate::state_dir::{JournalEntry, StateDir};
 use crate::LocalIc;
 
 /// What a URL's principal names.
@@ -40,15 +41,35 @@ pub struct Replica {
     node: NodeKey,
     history: IngressHistory,
     management: ManagementCanister,
+    journal: Option<StateDir>,
 }
 
 impl Replica {
-    /// Serves `ic`, signing query responses with `node`.
+    /// Serves `ic` in memory, signing query responses with `node`.
     pub fn new(ic: LocalIc, node: NodeKey) -> Self {
-        Self { ic, node, history: IngressHistory::default(), management: ManagementCanister::default() }
+        Self { ic, node, history: IngressHistory::default(), management: ManagementCanister::default(), journal: None }
     }
 
-    /// The local IC, for direct use next to the HTTP API.
+    /// Serves the local IC kept in `state`: rebuilt from its seed by replaying `replay` at the
+    /// recorded times, then journaling every further ingress call before it runs.
+    pub fn persistent(state: StateDir, replay: Vec<JournalEntry>) -> Self {
+        let seed = state.seed();
+        let mut replica = Self::new(LocalIc::from_seed(seed), NodeKey::from_subnet_seed(seed));
+        for entry in replay {
+            replica.ic.set_time(entry.time_ns);
+            // Outcomes are not kept: request statuses expire long before a restart matters.
+            let _ = replica.execute(entry.sender, entry.canister_id, &entry.method, entry.arg);
+        }
+        replica.journal = Some(state);
+        replica
+    }
+
+    /// The root key agents must trust.
+    pub fn root_key(&self) -> Vec<u8> {
+        self.ic.root_key()
+    }
+
+    /// The local IC, for direct use next to the HTTP API (not journaled).
     pub fn ic(&mut self) -> &mut LocalIc {
         &mut self.ic
     }
@@ -80,26 +101,44 @@ impl Replica {
         }
         let request_id = authenticated.request_id;
         if !self.history.contains(&request_id) {
-            let result = if canister_id == Principal::management_canister() {
-                self.management.call(&mut self.ic, sender, &method_name, &arg)
-            } else if let Some(stopped) = self.management.refuse_if_stopped(canister_id) {
-                Err(stopped)
-            } else {
-                match self.ic.update_call(canister_id, sender, &method_name, arg) {
-                    Ok(outcome) => Ok(outcome.reply),
-                    Err(CallError::Rejected { reject }) => Err(reject),
-                    Err(CallError::PayloadTooLarge { size, limit }) => {
-                        return Err(HttpApiError::PayloadTooLarge { size, limit });
-                    }
-                }
-            };
-            let outcome = match result {
+            if let Some(journal) = &mut self.journal {
+                let entry = JournalEntry {
+                    time_ns: now,
+                    sender,
+                    canister_id,
+                    method: method_name.clone(),
+                    arg: arg.clone(),
+                };
+                journal.append(&entry).map_err(|error| HttpApiError::Internal { reason: error.to_string() })?;
+            }
+            let outcome = match self.execute(sender, canister_id, &method_name, arg)? {
                 Ok(reply) => CallOutcome::Replied(reply),
                 Err(reject) => CallOutcome::Rejected(reject_response(reject)),
             };
             self.history.record(request_id, sender, ingress_expiry, outcome);
         }
         Ok(request_id)
+    }
+
+    /// Runs one ingress update call (management or canister) and returns its reply or reject.
+    fn execute(
+        &mut self,
+        sender: Principal,
+        canister_id: Principal,
+        method: &str,
+        arg: Vec<u8>,
+    ) -> Result<Result<Vec<u8>, Reject>, HttpApiError> {
+        if canister_id == Principal::management_canister() {
+            return Ok(self.management.call(&mut self.ic, sender, method, &arg));
+        }
+        if let Some(stopped) = self.management.refuse_if_stopped(canister_id) {
+            return Ok(Err(stopped));
+        }
+        match self.ic.update_call(canister_id, sender, method, arg) {
+            Ok(outcome) => Ok(Ok(outcome.reply)),
+            Err(CallError::Rejected { reject }) => Ok(Err(reject)),
+            Err(CallError::PayloadTooLarge { size, limit }) => Err(HttpApiError::PayloadTooLarge { size, limit }),
+        }
     }
 
     /// The CBOR answer of the synchronous call endpoints: a certificate of the call's status.

@@ -12,7 +12,7 @@ use http_support::{agent, ed25519, start_server, test_canister, CannedHttpRespon
 use ic_agent::agent::RejectCode;
 use ic_agent::identity::{DelegatedIdentity, Secp256k1Identity, SignedDelegation};
 use ic_agent::{Agent, AgentError, Identity};
-use ic_management_canister_types::{CanisterStatusType, ChunkHash, UploadChunkArgs};
+use ic_management_canister_types_for_ic_utils::{CanisterStatusType, ChunkHash, UploadChunkArgs};
 use ic_transport_types::Delegation;
 use ic_utils::call::AsyncCall;
 use ic_utils::interfaces::management_canister::builders::CanisterInstallMode;

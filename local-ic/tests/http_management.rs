@@ -173,6 +173,12 @@ async fn controllers_stop_start_status_and_metadata() {
     friend_management.start_canister(&canister).call_and_wait().await.unwrap();
     owner.update(&canister, "set").with_arg(b"running".to_vec()).call_and_wait().await.unwrap();
     assert_eq!(friend.query(&canister, "get").call().await.unwrap(), b"running");
+
+    // A due timer fires when the next call reaches the served IC.
+    owner.update(&canister, "arm_timer").call_and_wait().await.unwrap();
+    assert_eq!(owner.query(&canister, "get").call().await.unwrap(), b"running", "nothing ran it yet");
+    owner.update(&canister, "set_mode").with_arg(vec![0]).call_and_wait().await.unwrap();
+    assert_eq!(owner.query(&canister, "get").call().await.unwrap(), b"timer");
     server.stop().await;
 }
 

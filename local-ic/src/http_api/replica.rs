@@ -57,6 +57,7 @@ impl Replica {
         let mut replica = Self::new(LocalIc::from_seed(seed), NodeKey::from_subnet_seed(seed));
         for entry in replay {
             replica.ic.set_time(entry.time_ns);
+            replica.ic.tick();
             // Outcomes are not kept: request statuses expire long before a restart matters.
             let _ = replica.execute(entry.sender, entry.canister_id, &entry.method, entry.arg);
         }
@@ -111,6 +112,9 @@ impl Replica {
                 };
                 journal.append(&entry).map_err(|error| HttpApiError::Internal { reason: error.to_string() })?;
             }
+            // Due timers run as the call arrives (at the same point on a journal replay), so a
+            // served IC's timers fire without a background clock that replay could not repeat.
+            self.ic.tick();
             let outcome = match self.execute(sender, canister_id, &method_name, arg)? {
                 Ok(reply) => CallOutcome::Replied(reply),
                 Err(reject) => CallOutcome::Rejected(reject_response(reject)),

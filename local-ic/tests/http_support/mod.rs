@@ -46,7 +46,9 @@ pub struct CannedHttpResponse {
 /// - update `certify(32 bytes)` sets certified data;
 /// - update `set_mode(byte)`: 0 answers `http_request` with `honest`, 1 with `tampered`,
 ///   2 with `honest` but a certificate whose last byte (in the signature) is flipped;
-/// - query `http_request` ignores its argument and answers as the mode says.
+/// - query `http_request` ignores its argument and answers as the mode says;
+/// - update `arm_timer()` sets the global timer to now; when it fires, the stored bytes become
+///   `timer`.
 pub fn test_canister(honest: &CannedHttpResponse, tampered: &CannedHttpResponse) -> Vec<u8> {
     let mut data = String::new();
     let mut next = 0x1000usize;
@@ -76,7 +78,10 @@ pub fn test_canister(honest: &CannedHttpResponse, tampered: &CannedHttpResponse)
   (import "ic0" "certified_data_set" (func $certified_data_set (param i32 i32)))
   (import "ic0" "data_certificate_size" (func $cert_size (result i32)))
   (import "ic0" "data_certificate_copy" (func $cert_copy (param i32 i32 i32)))
+  (import "ic0" "global_timer_set" (func $global_timer_set (param i64) (result i64)))
+  (import "ic0" "time" (func $time (result i64)))
   (memory 4)
+  (data (i32.const 0x200) "timer")
   (data (i32.const 0x100) "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
   {data}
   (func (export "canister_update set")
@@ -91,6 +96,12 @@ pub fn test_canister(honest: &CannedHttpResponse, tampered: &CannedHttpResponse)
   (func (export "canister_update set_mode")
     (call $arg_copy (i32.const 0x20000) (i32.const 0) (i32.const 1))
     (call $reply))
+  (func (export "canister_update arm_timer")
+    (drop (call $global_timer_set (call $time)))
+    (call $reply))
+  (func (export "canister_global_timer")
+    (i32.store (i32.const 0x20004) (i32.const 5))
+    (memory.copy (i32.const 0x20008) (i32.const 0x200) (i32.const 5)))
   (func (export "canister_update certify")
     (call $arg_copy (i32.const 0x3f100) (i32.const 0) (i32.const 32))
     (call $certified_data_set (i32.const 0x3f100) (i32.const 32))

@@ -172,3 +172,42 @@ async fn bad_signature_and_malformed_bodies_get_400() {
     assert_eq!(mismatched.status(), 400);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn v3_call_and_v2_query_endpoints_answer_like_their_successors() {
+    let server = start_server().await;
+    let agent = agent(&server, ed25519(1)).await;
+    let (canister, _) = create_and_install(&agent).await;
+    let client = reqwest::Client::new();
+    let post = |path: String, body: Vec<u8>| {
+        client.post(format!("{}{path}", server.url())).header("content-type", "application/cbor").body(body).send()
+    };
+
+    let signed = agent.update(&canister, "set").with_arg(b"v3".to_vec()).sign().unwrap();
+    let response = post(format!("/api/v3/canister/{canister}/call"), signed.signed_update).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let answer: ic_transport_types::TransportCallResponse =
+        serde_cbor::from_slice(&response.bytes().await.unwrap()).unwrap();
+    let ic_transport_types::TransportCallResponse::Replied { certificate } = answer else {
+        panic!("expected a certified reply, got {answer:?}");
+    };
+    let certificate: ic_agent::Certificate = serde_cbor::from_slice(&certificate).unwrap();
+    agent.verify(&certificate, canister).expect("the call's certificate verifies under the root key");
+    let status_path: [&[u8]; 3] = [b"request_status", signed.request_id.as_slice(), b"status"];
+    assert_eq!(certificate.tree.lookup_path(status_path), ic_agent::hash_tree::LookupResult::Found(b"replied"));
+
+    let query = agent.query(&canister, "get").sign().unwrap();
+    let response = post(format!("/api/v2/canister/{canister}/query"), query.signed_query).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let answer: ic_transport_types::QueryResponse = serde_cbor::from_slice(&response.bytes().await.unwrap()).unwrap();
+    assert_eq!(answer.signatures().len(), 1);
+    match answer {
+        ic_transport_types::QueryResponse::Replied { reply, .. } => assert_eq!(reply.arg, b"v3"),
+        other => panic!("expected a reply, got {other:?}"),
+    }
+
+    // create_canister is for canisters only, as on the IC; ingress gets a certified reject.
+    let refused = ManagementCanister::create(&agent).create_canister().call_and_wait().await.unwrap_err();
+    assert!(matches!(refused, AgentError::CertifiedReject { .. }), "{refused:?}");
+    server.stop().await;
+}

@@ -159,6 +159,23 @@ async fn bad_signature_and_malformed_bodies_get_400() {
     let wrong_type = client.post(&call_url).header("content-type", "text/plain").body("x").send().await.unwrap();
     assert_eq!(wrong_type.status(), 415);
 
+    // A management call must go through the URL of the canister it acts on.
+    let stop = agent
+        .update(&Principal::management_canister(), "stop_canister")
+        .with_arg(candid::encode_one(ic_management_canister_types_for_ic_utils::CanisterIdRecord { canister_id: canister }).unwrap())
+        .with_effective_canister_id(Principal::management_canister())
+        .sign()
+        .unwrap();
+    let misrouted = client
+        .post(format!("{}/api/v4/canister/aaaaa-aa/call", server.url()))
+        .header("content-type", "application/cbor")
+        .body(stop.signed_update)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(misrouted.status(), 400);
+    assert_eq!(agent.query(&canister, "get").call().await.unwrap(), b"", "the canister was not stopped");
+
     // A query addressed to one canister through another's URL is refused.
     let other = Principal::from_text("rrkah-fqaaa-aaaaa-aaaaq-cai").unwrap();
     let query = agent.query(&canister, "get").sign().unwrap();

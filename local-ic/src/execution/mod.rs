@@ -75,3 +75,20 @@ impl Executor {
         Ok(prepared)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_bytes_compile_once() {
+        let mut executor = Executor::new();
+        let wasm = wat::parse_str(r#"(module (func (export "canister_query q")))"#).unwrap();
+        let first = executor.prepare(&wasm).unwrap();
+        let second = executor.prepare(&wasm).unwrap();
+        assert!(Arc::ptr_eq(&first, &second));
+        assert!(first.entry_points.queries.contains("q"));
+        let other = wat::parse_str(r#"(module (func (export "canister_query r")))"#).unwrap();
+        assert!(!Arc::ptr_eq(&first, &executor.prepare(&other).unwrap()));
+    }
+}

@@ -97,8 +97,13 @@ impl Replica {
         else {
             return Err(wrong_type("call", &authenticated.content));
         };
-        if canister_id != Principal::management_canister() && canister_id != effective {
-            return Err(HttpApiError::CanisterIdMismatch { canister_id, effective });
+        let addressed = if canister_id == Principal::management_canister() {
+            ManagementCanister::target_canister(&method_name, &arg)
+        } else {
+            Some(canister_id)
+        };
+        if let Some(addressed) = addressed.filter(|addressed| *addressed != effective) {
+            return Err(HttpApiError::CanisterIdMismatch { canister_id: addressed, effective });
         }
         let request_id = authenticated.request_id;
         if !self.history.contains(&request_id) {

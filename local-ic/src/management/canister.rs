@@ -158,6 +158,25 @@ impl ManagementCanister {
         }
     }
 
+    /// The canister a management call acts on, which must be the call's effective canister id;
+    /// `None` for methods that name none (canister creation) or arguments that do not decode
+    /// (those are rejected when the call runs).
+    pub fn target_canister(method: &str, arg: &[u8]) -> Option<Principal> {
+        #[derive(CandidType, serde::Deserialize)]
+        struct Target {
+            canister_id: Principal,
+        }
+        #[derive(CandidType, serde::Deserialize)]
+        struct ChunkedTarget {
+            target_canister: Principal,
+        }
+        match method {
+            "provisional_create_canister_with_cycles" | "create_canister" => None,
+            "install_chunked_code" => Decode!(arg, ChunkedTarget).ok().map(|t| t.target_canister),
+            _ => Decode!(arg, Target).ok().map(|t| t.canister_id),
+        }
+    }
+
     /// The metadata sections of `canister`'s installed module.
     pub fn metadata(&self, canister: Principal) -> &[MetadataSection] {
         self.metadata.get(&canister).map_or(&[], Vec::as_slice)

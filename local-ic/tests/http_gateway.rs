@@ -102,6 +102,11 @@ async fn gateway_serves_certified_content_and_refuses_tampered_responses() {
     agent.update(&canister, "set_mode").with_arg(vec![0]).call_and_wait().await.unwrap();
     assert_eq!(fetch(&client, &by_host).await, (200, BODY.to_vec()));
 
+    // A frontend served from the canister's origin reaches the replica API there too.
+    let status = client.get(format!("http://{host}:{port}/api/v2/status")).send().await.unwrap();
+    assert_eq!(status.status(), 200);
+    assert_eq!(status.headers()["content-type"], "application/cbor");
+
     let unknown = format!("{}/hello.txt", server.url());
     assert_eq!(fetch(&client, &unknown).await.0, 400, "no canister named: nothing to serve");
     server.stop().await;

@@ -2,14 +2,16 @@
 //! `canisterId` query parameter as a fallback, as `dfx start`'s gateway resolves it.
 //!
 //! Owns only this resolution, as pure functions of the host and URI. Invariant: a request under
-//! `/api/` is never taken for a canister, so the replica API stays reachable on the shared port.
+//! `/api/` is never taken for a canister, whatever its host, so the replica API stays reachable on
+//! the shared port, also for a frontend that talks to its backend through its own origin (as boundary
+//! nodes and `dfx start` route `/api/`).
 
 use candid::Principal;
 
 /// Where a request on the shared port goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
-    /// The replica HTTP API (`/api/...` on a host that names no canister).
+    /// The replica HTTP API (`/api/...`, on any host).
     ReplicaApi,
     /// The HTTP gateway, for this canister.
     Canister(Principal),
@@ -20,11 +22,11 @@ pub enum Target {
 /// Resolves the target of a request with `host` (the `Host` header, possibly with a port) and
 /// the URI's `path` and `query`.
 pub fn resolve(host: Option<&str>, path: &str, query: Option<&str>) -> Target {
-    if let Some(canister) = host.and_then(canister_from_host) {
-        return Target::Canister(canister);
-    }
     if path == "/api" || path.starts_with("/api/") {
         return Target::ReplicaApi;
+    }
+    if let Some(canister) = host.and_then(canister_from_host) {
+        return Target::Canister(canister);
     }
     match query.and_then(canister_from_query) {
         Some(canister) => Target::Canister(canister),
@@ -59,9 +61,10 @@ mod tests {
     }
 
     #[test]
-    fn host_subdomain_wins_even_for_api_paths() {
+    fn host_subdomain_names_the_canister_except_under_api() {
         let host = format!("{ID}.localhost:4943");
-        assert_eq!(resolve(Some(&host), "/api/x", None), Target::Canister(id()));
+        assert_eq!(resolve(Some(&host), "/api/v2/status", None), Target::ReplicaApi);
+        assert_eq!(resolve(Some(&host), "/apiary", None), Target::Canister(id()));
         let host = format!("{ID}.localhost");
         assert_eq!(resolve(Some(&host), "/index.html", None), Target::Canister(id()));
     }
@@ -87,7 +90,7 @@ mod tests {
         fn any_canister_subdomain_resolves_to_that_canister(
             bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..=29),
             port in proptest::option::of(proptest::prelude::any::<u16>()),
-            path in "/[a-z0-9/._-]{0,24}",
+            path in "/[b-z0-9/._-]{0,24}",
         ) {
             let canister = Principal::from_slice(&bytes);
             let host = match port {
@@ -98,13 +101,16 @@ mod tests {
         }
 
         #[test]
-        fn api_paths_on_plain_hosts_never_reach_a_canister(
+        fn api_paths_never_reach_a_canister(
             rest in "[a-z0-9/._-]{0,24}",
             bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..=29),
         ) {
-            let query = format!("canisterId={}", Principal::from_slice(&bytes));
+            let canister = Principal::from_slice(&bytes);
+            let query = format!("canisterId={canister}");
             let path = format!("/api/{rest}");
             proptest::prop_assert_eq!(resolve(Some("127.0.0.1:4943"), &path, Some(&query)), Target::ReplicaApi);
+            let host = format!("{canister}.localhost:4943");
+            proptest::prop_assert_eq!(resolve(Some(&host), &path, None), Target::ReplicaApi);
         }
     }
 }

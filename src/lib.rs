@@ -6,6 +6,8 @@
 //! Invariant: every entry point is one call into the core.
 
 mod http;
+#[cfg(test)]
+mod ic_asset_compat;
 
 use asset_canister_core::error::Error;
 use asset_canister_core::permissions::Caller;

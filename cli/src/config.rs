@@ -110,6 +110,13 @@ impl SiteDir {
         if !canonical.is_dir() {
             bail!("{} is not a folder: pass the folder whose files should be served", path.display());
         }
+        if canonical.file_name().is_some_and(|name| name.to_string_lossy().starts_with('.')) {
+            bail!(
+                "{} is a hidden folder: ic-asset skips everything under a name starting with `.`, so syncing it \
+                 would upload nothing and delete every asset; rename it or copy its files to a visible folder",
+                path.display()
+            );
+        }
         Ok(Self(canonical))
     }
 

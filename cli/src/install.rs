@@ -4,20 +4,17 @@
 //! that already runs a module is only ever upgraded (stable memory, and so its assets, survive);
 //! a module that is already installed is not installed again.
 
-use anyhow::Context as _;
+use anyhow::{bail, Context as _};
 use candid::Principal;
 use ic_agent::{Agent, AgentError};
-use ic_management_canister_types::UploadChunkArgs;
 use ic_utils::call::AsyncCall;
 use ic_utils::interfaces::management_canister::builders::CanisterInstallMode;
 use ic_utils::interfaces::ManagementCanister;
 
 use crate::wasm::CanisterModule;
 
-/// Modules above this size go through the chunk store: an ingress message carries at most 2 MiB.
+/// An ingress message carries at most 2 MiB; the module and the call's envelope must fit.
 const SINGLE_MESSAGE_LIMIT: usize = 1_900_000;
-/// Chunk size for the chunk store (its limit is 1 MiB per chunk).
-const CHUNK_SIZE: usize = 1 << 20;
 
 /// What `install` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,24 +57,15 @@ pub async fn install(agent: &Agent, canister_id: Principal, module: &CanisterMod
             agent.get_principal().map(|p| p.to_text()).unwrap_or_else(|_| "unknown".into())
         )
     };
-    if module.bytes().len() <= SINGLE_MESSAGE_LIMIT {
-        management.install_code(&canister_id, module.bytes()).with_mode(mode).call_and_wait().await.with_context(failed)?;
-    } else {
-        let mut hashes = Vec::new();
-        for chunk in module.bytes().chunks(CHUNK_SIZE) {
-            let args = UploadChunkArgs { canister_id, chunk: chunk.to_vec() };
-            let (hash,) = management.upload_chunk(&canister_id, &args).call_and_wait().await.with_context(failed)?;
-            hashes.push(hash);
-        }
-        management
-            .install_chunked_code(&canister_id, &module.hash())
-            .with_chunk_hashes(hashes)
-            .with_install_mode(mode)
-            .call_and_wait()
-            .await
-            .with_context(failed)?;
-        management.clear_chunk_store(&canister_id).call_and_wait().await.with_context(failed)?;
+    if module.bytes().len() > SINGLE_MESSAGE_LIMIT {
+        bail!(
+            "{} is {} bytes, more than one ingress message carries ({SINGLE_MESSAGE_LIMIT}); install it with \
+             `dfx deploy` or `icp deploy`, which upload it through the chunk store",
+            module.path().display(),
+            module.bytes().len()
+        );
     }
+    management.install_code(&canister_id, module.bytes()).with_mode(mode).call_and_wait().await.with_context(failed)?;
     Ok(outcome)
 }
 

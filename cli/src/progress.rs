@@ -1,6 +1,6 @@
 //! Upload progress on the terminal: indicatif bars fed by ic-asset's progress hook.
 //!
-//! Owns the bars and the running count of uploaded bytes. It only observes the sync; nothing
+//! Owns the bars and the count of bytes to send. It only observes the sync; nothing
 //! here influences what is uploaded. Bars draw only when stderr is a terminal.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,7 +13,7 @@ pub struct SyncProgress {
     stage: ProgressBar,
     files: ProgressBar,
     bytes: ProgressBar,
-    uploaded: AtomicU64,
+    to_send: AtomicU64,
 }
 
 impl SyncProgress {
@@ -32,12 +32,14 @@ impl SyncProgress {
             ProgressStyle::with_template("  bytes {bar:30} {bytes}/{total_bytes} {binary_bytes_per_sec} eta {eta}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
-        Self { stage, files, bytes, uploaded: AtomicU64::new(0) }
+        Self { stage, files, bytes, to_send: AtomicU64::new(0) }
     }
 
-    /// Bytes ic-asset reported as uploaded (chunk contents, all encodings).
-    pub fn uploaded_bytes(&self) -> u64 {
-        self.uploaded.load(Ordering::Relaxed)
+    /// Bytes of new and changed content (all encodings) ic-asset sent. Small files travel inside
+    /// the commit rather than as chunks, and the hook reports only chunks as uploaded, so this
+    /// counts what ic-asset announced it would send; a failed sync never reaches the summary.
+    pub fn sent_bytes(&self) -> u64 {
+        self.to_send.load(Ordering::Relaxed)
     }
 
     /// Removes the bars from the terminal.
@@ -61,6 +63,10 @@ impl AssetSyncProgressRenderer for SyncProgress {
             AssetSyncState::Done => "done",
         };
         self.stage.set_message(text);
+        if matches!(state, AssetSyncState::CommitBatch) {
+            // Small files travel inside the commit itself.
+            self.bytes.set_position(self.bytes.length().unwrap_or(0));
+        }
     }
 
     fn set_asset_properties_to_retrieve(&self, total: usize) {
@@ -80,11 +86,11 @@ impl AssetSyncProgressRenderer for SyncProgress {
     }
 
     fn add_total_bytes(&self, add: usize) {
+        self.to_send.fetch_add(add as u64, Ordering::Relaxed);
         self.bytes.inc_length(add as u64);
     }
 
     fn add_uploaded_bytes(&self, add: usize) {
-        self.uploaded.fetch_add(add as u64, Ordering::Relaxed);
         self.bytes.inc(add as u64);
     }
 

@@ -61,7 +61,7 @@ pub async fn sync_folder(agent: &Agent, canister_id: Principal, dir: &Path) -> a
         )
     })?;
     let after = list_assets(&canister).await?;
-    Ok(summarize(&before, &after, progress.uploaded_bytes()))
+    Ok(summarize(&before, &after, progress.sent_bytes()))
 }
 
 fn summarize(before: &BTreeMap<String, AssetDetails>, after: &BTreeMap<String, AssetDetails>, bytes: u64) -> SyncSummary {

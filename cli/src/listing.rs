@@ -42,8 +42,9 @@ pub fn render(assets: &BTreeMap<String, AssetDetails>) -> String {
             .encodings
             .iter()
             .map(|encoding| {
-                total += nat_u128(&encoding.length);
-                format!("{} {}", encoding.content_encoding, encoding.length)
+                let length = nat_u128(&encoding.length);
+                total += length;
+                format!("{} {length}", encoding.content_encoding)
             })
             .collect();
         out.push_str(&format!("{}\t{}\t{}\n", asset.key, asset.content_type, encodings.join(", ")));

@@ -19,6 +19,8 @@ use ic_utils::Canister;
 use local_ic::server::LocalServer;
 use local_ic::LocalIc;
 
+pub mod chromium;
+
 /// The repository root.
 pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("cli/ has a parent").to_path_buf()

@@ -215,12 +215,9 @@ fn link_message(l: &mut Linker<Host>) -> R<()> {
     api!(l, "msg_reject", |c, src: i32, size: i32| -> () {
         require(&c, "msg_reject", Mode::can_respond)?;
         not_yet_responded(&c, "msg_reject")?;
-        let text = String::from_utf8_lossy(&{
-            charge(&mut c, 0, size as u32 as u64)?;
-            read_heap(&mut c, src as u32, size as u32)?
-        })
-        .into_owned();
-        c.data_mut().env.response = Some(Response::Reject(text));
+        charge(&mut c, 0, size as u32 as u64)?;
+        let bytes = read_heap(&mut c, src as u32, size as u32)?;
+        c.data_mut().env.response = Some(Response::Reject(String::from_utf8_lossy(&bytes).into_owned()));
         Ok(())
     });
     api!(l, "msg_method_name_size", |c| -> i32 {

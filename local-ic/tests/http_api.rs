@@ -159,6 +159,12 @@ async fn bad_signature_and_malformed_bodies_get_400() {
     let wrong_type = client.post(&call_url).header("content-type", "text/plain").body("x").send().await.unwrap();
     assert_eq!(wrong_type.status(), 415);
 
+    // Browser agents on other origins get through CORS, as at the IC's boundary nodes.
+    let preflight = client.request(reqwest::Method::OPTIONS, &call_url).send().await.unwrap();
+    assert_eq!(preflight.status(), 204);
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    assert!(preflight.headers()["access-control-allow-headers"].to_str().unwrap().contains("content-type"));
+
     // A management call must go through the URL of the canister it acts on.
     let stop = agent
         .update(&Principal::management_canister(), "stop_canister")

@@ -38,7 +38,23 @@ pub fn router(replica: SharedReplica) -> Router {
         .route("/api/v2/subnet/{id}/read_state", post(read_state_subnet))
         .route("/api/v3/subnet/{id}/read_state", post(read_state_subnet))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(allow_cross_origin))
         .with_state(replica)
+}
+
+/// Lets browser agents on other origins (a dev server, a canister's own origin) call the API, as
+/// the IC's boundary nodes do: any origin, preflight answered without touching the replica.
+async fn allow_cross_origin(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let preflight = request.method() == axum::http::Method::OPTIONS;
+    let mut response = if preflight { StatusCode::NO_CONTENT.into_response() } else { next.run(request).await };
+    let headers = response.headers_mut();
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, header::HeaderValue::from_static("*"));
+    if preflight {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, header::HeaderValue::from_static("GET, POST, OPTIONS"));
+        headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, header::HeaderValue::from_static("content-type"));
+        headers.insert(header::ACCESS_CONTROL_MAX_AGE, header::HeaderValue::from_static("86400"));
+    }
+    response
 }
 
 /// Runs `work` on the replica in a blocking task; a panic there becomes a 500, not a crash.

@@ -2,8 +2,9 @@
 //! (asynchronous v2, synchronous v3/v4), queries with node signatures, and `read_state`.
 //!
 //! Owns the wire format (CBOR envelopes and responses), sender authentication, the ingress
-//! history and the node key. It must not reach into execution or certification internals: it
-//! goes through the [`LocalIc`](crate::LocalIc) API only. Invariant: nothing is executed for an
+//! history, the node key and the journal hook of `--state-dir`. It must not reach into execution
+//! or certification internals: it goes through the [`LocalIc`](crate::LocalIc) API only (its
+//! full state tree, signer, calls, controllers and module hashes). Invariant: nothing is executed for an
 //! envelope that failed authentication, and every certified answer is signed by the local root
 //! key over a tree that also contains the request's status.
 
@@ -21,6 +22,6 @@ pub use authentication::{AuthenticationError, MAX_DELEGATIONS, MAX_INGRESS_TTL, 
 pub use error::HttpApiError;
 pub use node_key::NodeKey;
 pub use read_state::ReadStateError;
-pub use replica::{Effective, Replica};
+pub use replica::Replica;
 pub use routes::{router, SharedReplica, MAX_BODY};
 pub use sender_signature::SignatureError;

@@ -28,7 +28,7 @@ use crate::LocalIc;
 
 /// What a URL's principal names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Effective {
+pub(crate) enum Effective {
     /// `/canister/<id>/...`: the effective canister id.
     Canister(Principal),
     /// `/subnet/<id>/...`: the effective subnet id.

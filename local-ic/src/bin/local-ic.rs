@@ -2,6 +2,8 @@
 //! on one port of 127.0.0.1, as `dfx start` offers them. State lives in memory, or in
 //! `--state-dir`, where it survives restarts.
 
+use std::io::Write as _;
+
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use local_ic::server::LocalServer;
@@ -46,12 +48,15 @@ async fn main() -> anyhow::Result<()> {
                 (None, None) => LocalServer::start(LocalIc::new(), port).await,
             }
             .context("starting the local IC")?;
-            println!("local-ic listening on {}", server.url());
-            println!("root key: {}", hex::encode(server.root_key()));
-            println!(
-                "gateway: http://<canister-id>.localhost:{}/ (or ?canisterId=<canister-id>)",
-                server.url().rsplit(':').next().unwrap_or_default()
+            let port = server.url().rsplit(':').next().unwrap_or_default();
+            let banner = format!(
+                "local-ic listening on {}\nroot key: {}\ngateway: http://<canister-id>.localhost:{port}/ (or ?canisterId=<canister-id>)\n",
+                server.url(),
+                hex::encode(server.root_key()),
             );
+            // A closed stdout (say, piped into `head`) must not stop the server.
+            let mut stdout = std::io::stdout();
+            let _ = stdout.write_all(banner.as_bytes()).and_then(|()| stdout.flush());
             tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
             server.stop().await;
             Ok(())

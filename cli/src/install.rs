@@ -7,7 +7,6 @@
 use anyhow::{bail, Context as _};
 use candid::Principal;
 use ic_agent::{Agent, AgentError};
-use ic_utils::call::AsyncCall;
 use ic_utils::interfaces::management_canister::builders::CanisterInstallMode;
 use ic_utils::interfaces::ManagementCanister;
 

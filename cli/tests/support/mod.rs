@@ -13,7 +13,7 @@ use candid::Principal;
 use ic_agent::identity::BasicIdentity;
 use ic_agent::Agent;
 use ic_asset::{AssetSyncProgressRenderer, AssetSyncState};
-use ic_utils::call::{AsyncCall, SyncCall};
+use ic_utils::call::SyncCall;
 use ic_utils::interfaces::ManagementCanister;
 use ic_utils::Canister;
 use local_ic::server::LocalServer;

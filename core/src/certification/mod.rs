@@ -12,6 +12,7 @@ mod certifier;
 mod headers;
 mod input;
 mod paths;
+mod response_hash;
 mod responses;
 mod state_sync;
 mod tree;

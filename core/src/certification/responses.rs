@@ -6,11 +6,10 @@
 //! of exactly `status`, `headers` and the bytes `body` designates.
 
 use super::headers::{self, HeaderKind, HeaderList};
+use super::response_hash::ResponseHasher;
 use super::input::{AssetView, ContentSource, Encoding, EncodingView};
 use super::{CertifyError, CHUNK_SIZE};
 use ic_certification::Hash;
-use ic_http_certification::response_hash_from_headers;
-use ic_representation_independent_hash::Value;
 use sha2::{Digest, Sha256};
 
 /// Where a response body comes from.
@@ -43,10 +42,14 @@ pub struct CertifiedResponse {
 }
 
 impl CertifiedResponse {
-    pub(crate) fn new(status: u16, headers: HeaderList, body: Body, body_hash: &Hash) -> Self {
-        let values: Vec<(String, Value)> =
-            headers.iter().map(|(n, v)| (n.clone(), Value::String(v.clone()))).collect();
-        let hash = response_hash_from_headers(&values, status, body_hash);
+    pub(crate) fn new(
+        hasher: &mut ResponseHasher,
+        status: u16,
+        headers: HeaderList,
+        body: Body,
+        body_hash: &Hash,
+    ) -> Self {
+        let hash = hasher.hash(status, &headers, body_hash);
         CertifiedResponse { status, headers, body, hash }
     }
 }
@@ -109,9 +112,10 @@ impl AssetResponses {
         let mut encodings = view.encodings.clone();
         encodings.sort_by_key(|e| e.encoding);
         encodings.dedup_by_key(|e| e.encoding);
+        let mut hasher = ResponseHasher::default();
         let variants = encodings
             .iter()
-            .map(|e| build_variant(view, e, content, expression))
+            .map(|e| build_variant(view, e, content, expression, &mut hasher))
             .collect::<Result<_, _>>()?;
         Ok(AssetResponses {
             key: view.key.clone(),
@@ -139,6 +143,7 @@ fn build_variant(
     encoding: &EncodingView,
     content: &dyn ContentSource,
     expression: &str,
+    hasher: &mut ResponseHasher,
 ) -> Result<Variant, CertifyError> {
     let empty = empty_hash();
     let derive = |kind| headers::derive(view, encoding, kind, expression);
@@ -146,7 +151,7 @@ fn build_variant(
     let length = encoding.length;
     let full = (length <= CHUNK_SIZE).then(|| {
         let body = Body::Stored { start: 0, end: length };
-        CertifiedResponse::new(200, representation.clone(), body, &encoding.sha256)
+        CertifiedResponse::new(hasher, 200, representation.clone(), body, &encoding.sha256)
     });
     let mut parts = Vec::new();
     let mut start = 0;
@@ -169,17 +174,17 @@ fn build_variant(
             }
         };
         let headers = derive(HeaderKind::Partial { first: start, last: end - 1 });
-        parts.push(CertifiedResponse::new(206, headers, Body::Stored { start, end }, &body_hash));
+        parts.push(CertifiedResponse::new(hasher, 206, headers, Body::Stored { start, end }, &body_hash));
         start = end;
     }
     Ok(Variant {
         view: encoding.clone(),
         etag: format!("\"{}\"", hex::encode(encoding.sha256)),
         full,
-        head: CertifiedResponse::new(200, representation, Body::Empty, &empty),
-        not_modified: CertifiedResponse::new(304, derive(HeaderKind::NotModified), Body::Empty, &empty),
+        head: CertifiedResponse::new(hasher, 200, representation, Body::Empty, &empty),
+        not_modified: CertifiedResponse::new(hasher, 304, derive(HeaderKind::NotModified), Body::Empty, &empty),
         parts,
-        unsatisfiable: CertifiedResponse::new(416, derive(HeaderKind::Unsatisfiable), Body::Empty, &empty),
+        unsatisfiable: CertifiedResponse::new(hasher, 416, derive(HeaderKind::Unsatisfiable), Body::Empty, &empty),
     })
 }
 
@@ -205,14 +210,15 @@ impl FallbackPage {
         let mut encodings = view.encodings.clone();
         encodings.sort_by_key(|e| e.encoding);
         encodings.dedup_by_key(|e| e.encoding);
+        let mut hasher = ResponseHasher::default();
         let variants: Vec<_> = encodings
             .iter()
             .filter(|e| e.length <= CHUNK_SIZE)
             .map(|e| {
                 let headers = headers::derive(view, e, HeaderKind::Representation { etag: false }, expression);
                 let body = Body::Stored { start: 0, end: e.length };
-                let full = CertifiedResponse::new(status, headers.clone(), body, &e.sha256);
-                let head = CertifiedResponse::new(status, headers, Body::Empty, &empty_hash());
+                let full = CertifiedResponse::new(&mut hasher, status, headers.clone(), body, &e.sha256);
+                let head = CertifiedResponse::new(&mut hasher, status, headers, Body::Empty, &empty_hash());
                 (e.encoding, full, head)
             })
             .collect();
@@ -227,8 +233,9 @@ impl FallbackPage {
     pub fn plain_not_found(expression: &str) -> FallbackPage {
         let headers = headers::plain(&[("content-type", "text/plain; charset=utf-8")], expression);
         let body_hash: Hash = Sha256::digest(NOT_FOUND_BODY).into();
-        let full = CertifiedResponse::new(404, headers.clone(), Body::Static(NOT_FOUND_BODY), &body_hash);
-        let head = CertifiedResponse::new(404, headers, Body::Empty, &empty_hash());
+        let mut hasher = ResponseHasher::default();
+        let full = CertifiedResponse::new(&mut hasher, 404, headers.clone(), Body::Static(NOT_FOUND_BODY), &body_hash);
+        let head = CertifiedResponse::new(&mut hasher, 404, headers, Body::Empty, &empty_hash());
         FallbackPage { key: None, allow_raw_access: true, variants: vec![(Encoding::Identity, full, head)] }
     }
 
@@ -245,7 +252,8 @@ pub fn method_not_allowed(expression: &str) -> CertifiedResponse {
         &[("allow", "GET, HEAD"), ("content-type", "text/plain; charset=utf-8")],
         expression,
     );
-    CertifiedResponse::new(405, headers, Body::Static(BODY), &Sha256::digest(BODY).into())
+    let body_hash = Sha256::digest(BODY).into();
+    CertifiedResponse::new(&mut ResponseHasher::default(), 405, headers, Body::Static(BODY), &body_hash)
 }
 
 fn empty_hash() -> Hash {

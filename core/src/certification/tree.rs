@@ -2,17 +2,27 @@
 //! `ic-http-certification` and the legacy v1 `http_assets` tree, forked under one root exactly as
 //! the dfx asset canister does, plus the certificate headers proving one response.
 //!
+//! The v2 tree has the exact layout of `ic-http-certification`'s `HttpCertificationTree`
+//! (`http_expr / <segments> / <$>|<*> / expr_hash / "" / response_hash`) but is held as an
+//! `ic-certification` `NestedTree` so that all responses of one path are inserted as one prebuilt
+//! subtree: one walk down the big tree per path instead of one per response, which is most of
+//! the cost of a commit. Witnesses follow `HttpCertificationTree::witness` step for step.
+//!
 //! Owns tree mutation, the root hash and witness encoding; knows nothing of routing or content.
 //! Invariant: `root_hash` is the digest of every witness this module hands out, because both
 //! are derived from the same fork `(labeled "http_assets" v1) (labeled "http_expr" v2)`.
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
-use ic_certification::{fork, fork_hash, labeled, labeled_hash, pruned, AsHashTree, Hash, RbTree};
-use ic_http_certification::utils::{build_v2_certificate_header_value, cbor_encode_to_base64};
-use ic_http_certification::{
-    HttpCertification, HttpCertificationPath, HttpCertificationTree, HttpCertificationTreeEntry,
+use ic_certification::{
+    fork, fork_hash, labeled, labeled_hash, merge_hash_trees, pruned, AsHashTree, Hash, HashTree,
+    NestedTree, RbTree,
 };
+use ic_http_certification::utils::{
+    build_v2_certificate_header_value, cbor_encode_to_base64, more_specific_wildcards_for,
+    EXACT_PATH_TERMINATOR_BYTES, PATH_PREFIX_BYTES, WILDCARD_PATH_TERMINATOR_BYTES,
+};
+use ic_http_certification::HttpCertificationPath;
 
 /// Label of the legacy tree.
 const V1_LABEL: &[u8] = b"http_assets";
@@ -34,32 +44,55 @@ impl CertPath {
         }
     }
 
+    /// The tree path: segments as `HttpCertificationPath` splits them, then the terminator.
+    fn tree_path(&self) -> Vec<Vec<u8>> {
+        let (path, terminator) = match self {
+            CertPath::Exact(p) => (p, EXACT_PATH_TERMINATOR_BYTES),
+            CertPath::Wildcard(p) => (p, WILDCARD_PATH_TERMINATOR_BYTES),
+        };
+        let mut segments: Vec<Vec<u8>> =
+            path.split('/').filter(|s| !s.is_empty()).map(|s| s.as_bytes().to_vec()).collect();
+        if path.ends_with('/') {
+            segments.push(Vec::new());
+        }
+        segments.push(terminator.to_vec());
+        segments
+    }
+
     /// The CBOR+base64 `expr_path` of the `IC-Certificate` header, computed once per path.
     pub fn expr_path_b64(&self) -> String {
         cbor_encode_to_base64(&self.to_http().to_expr_path())
     }
 }
 
+type V2Tree = NestedTree<Vec<u8>, Vec<u8>>;
+
 /// Both certification trees.
 #[derive(Debug, Default)]
 pub struct Trees {
     v1: RbTree<String, Hash>,
-    v2: HttpCertificationTree,
+    /// The subtree under the `http_expr` label.
+    v2: V2Tree,
 }
 
 impl Trees {
-    /// Certifies responses with the given hashes at `path`.
+    /// Certifies responses with the given hashes at `path`, replacing whatever was certified
+    /// there: `expr_hash / "" / hash` for every hash, as response-only certifications.
     pub fn insert<'h>(&mut self, path: &CertPath, expr_hash: &Hash, hashes: impl IntoIterator<Item = &'h Hash>) {
-        let http_path = path.to_http();
+        let mut responses = RbTree::new();
         for hash in hashes {
-            let certification = HttpCertification::response_only_prehashed(*expr_hash, *hash);
-            self.v2.insert(&HttpCertificationTreeEntry::new(&http_path, certification));
+            responses.insert(hash.to_vec(), V2Tree::Leaf(Vec::new()));
         }
+        let mut no_request = RbTree::new();
+        no_request.insert(Vec::new(), V2Tree::Nested(responses));
+        let mut expressions = RbTree::new();
+        expressions.insert(expr_hash.to_vec(), V2Tree::Nested(no_request));
+        set_subtree(&mut self.v2, &path.tree_path(), V2Tree::Nested(expressions));
     }
 
     /// Removes every v2 response certified at `path` (and nothing below it).
     pub fn remove(&mut self, path: &CertPath) {
-        self.v2.delete_by_path(&path.to_http());
+        self.v2.delete(&path.tree_path());
     }
 
     /// Sets (or with `None` clears) the v1 body hash of `path`.
@@ -72,12 +105,19 @@ impl Trees {
 
     /// The value for `certified_data`.
     pub fn root_hash(&self) -> Hash {
-        fork_hash(&self.v1_labeled_hash(), &self.v2.root_hash())
+        fork_hash(&self.v1_labeled_hash(), &self.v2_labeled_hash())
+    }
+
+    fn v2_labeled_hash(&self) -> Hash {
+        labeled_hash(PATH_PREFIX_BYTES, &self.v2.root_hash())
     }
 
     /// The whole tree, CBOR-encoded with the self-describe tag, for the `certified_tree` query.
     pub fn full_tree_cbor(&self) -> Vec<u8> {
-        let tree = fork(labeled(V1_LABEL, self.v1.as_hash_tree()), self.v2.as_hash_tree());
+        let tree = fork(
+            labeled(V1_LABEL, self.v1.as_hash_tree()),
+            labeled(PATH_PREFIX_BYTES, self.v2.as_hash_tree()),
+        );
         let mut serializer = serde_cbor::Serializer::new(Vec::new());
         serializer.self_describe().expect("writing to a Vec cannot fail");
         serde::Serialize::serialize(&tree, &mut serializer).expect("a hash tree always serializes");
@@ -88,9 +128,7 @@ impl Trees {
     /// on insertion order; this listing does not, so tests compare it.
     #[cfg(test)]
     pub fn leaves(&self) -> Vec<Vec<Vec<u8>>> {
-        let mut leaves: Vec<Vec<Vec<u8>>> = self
-            .v2
-            .as_hash_tree()
+        let mut leaves: Vec<Vec<Vec<u8>>> = labeled(PATH_PREFIX_BYTES, self.v2.as_hash_tree())
             .list_paths()
             .into_iter()
             .map(|path| path.iter().map(|l| l.as_bytes().to_vec()).collect())
@@ -107,7 +145,7 @@ impl Trees {
     }
 
     /// The v2 `IC-Certificate` header value proving the response with `response_hash` at `path`
-    /// for a request to `request_path`; `None` if that response is not in the tree.
+    /// for a request to `request_path`; `None` when a wildcard `path` cannot cover the request.
     pub fn v2_header(
         &self,
         certificate: &[u8],
@@ -117,12 +155,35 @@ impl Trees {
         response_hash: &Hash,
         request_path: &str,
     ) -> Option<String> {
-        let http_path = path.to_http();
-        let certification = HttpCertification::response_only_prehashed(*expr_hash, *response_hash);
-        let entry = HttpCertificationTreeEntry::new(&http_path, certification);
-        let witness = self.v2.witness(&entry, request_path).ok()?;
-        let tree = fork(pruned(self.v1_labeled_hash()), witness);
+        let witness = self.v2_witness(path, expr_hash, response_hash, request_path)?;
+        let tree = fork(pruned(self.v1_labeled_hash()), labeled(PATH_PREFIX_BYTES, witness));
         Some(build_v2_certificate_header_value(certificate, &tree, expr_path_b64))
+    }
+
+    /// Mirrors `HttpCertificationTree::witness`: an exact path proves the one response; a
+    /// wildcard proves the request path's absence, the wildcard's responses, and the absence of
+    /// every more specific wildcard.
+    fn v2_witness(&self, path: &CertPath, expr_hash: &Hash, response_hash: &Hash, request_path: &str) -> Option<HashTree> {
+        let responding = path.tree_path();
+        match path {
+            CertPath::Exact(_) => {
+                let mut full = responding;
+                full.extend([expr_hash.to_vec(), Vec::new(), response_hash.to_vec()]);
+                Some(self.v2.witness(&full))
+            }
+            CertPath::Wildcard(_) => {
+                let requested = CertPath::Exact(request_path.to_string()).tree_path();
+                if responding.len() > requested.len() {
+                    return None;
+                }
+                let witness = merge_hash_trees(self.v2.witness(&requested), self.v2.witness(&responding));
+                Some(
+                    more_specific_wildcards_for(&requested, &responding)
+                        .iter()
+                        .fold(witness, |acc, p| merge_hash_trees(acc, self.v2.witness(p))),
+                )
+            }
+        }
     }
 
     /// The v1 `IC-Certificate` header value for a request to `path`; the witness covers `path`
@@ -133,7 +194,7 @@ impl Trees {
         } else {
             self.v1.witness(b"/index.html")
         };
-        let tree = fork(labeled(V1_LABEL, witness), pruned(self.v2.root_hash()));
+        let tree = fork(labeled(V1_LABEL, witness), pruned(self.v2_labeled_hash()));
         format!(
             "certificate=:{}:, tree=:{}:",
             BASE64.encode(certificate),
@@ -142,33 +203,110 @@ impl Trees {
     }
 }
 
+/// Puts `subtree` at `path`, creating the nodes above it and replacing what was there.
+fn set_subtree(node: &mut V2Tree, path: &[Vec<u8>], subtree: V2Tree) {
+    let Some((first, rest)) = path.split_first() else {
+        *node = subtree;
+        return;
+    };
+    if let V2Tree::Leaf(_) = node {
+        *node = V2Tree::default();
+    }
+    let V2Tree::Nested(tree) = node else { return };
+    if rest.is_empty() {
+        tree.insert(first.clone(), subtree);
+        return;
+    }
+    if tree.get(first).is_none() {
+        tree.insert(first.clone(), V2Tree::default());
+    }
+    tree.modify(first, |child| set_subtree(child, rest, subtree));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use ic_certification::LookupResult;
+
+    use ic_http_certification::{HttpCertification, HttpCertificationTree, HttpCertificationTreeEntry};
+
+    const EXPR: Hash = [1; 32];
+
+    fn paths() -> Vec<(CertPath, Vec<Hash>)> {
+        vec![
+            (CertPath::Exact("/a.html".into()), vec![[2; 32], [3; 32]]),
+            (CertPath::Exact("/docs/".into()), vec![[4; 32]]),
+            (CertPath::Wildcard("/".into()), vec![[5; 32], [6; 32]]),
+            (CertPath::Wildcard("/docs".into()), vec![[7; 32]]),
+            (CertPath::Exact("/docs/x/y.css".into()), vec![[8; 32], [9; 32], [10; 32]]),
+        ]
+    }
+
+    fn library_tree() -> HttpCertificationTree {
+        let mut tree = HttpCertificationTree::default();
+        for (path, hashes) in paths() {
+            for hash in hashes {
+                let http_path = path.to_http();
+                let certification = HttpCertification::response_only_prehashed(EXPR, hash);
+                tree.insert(&HttpCertificationTreeEntry::new(&http_path, certification));
+            }
+        }
+        tree
+    }
+
+    #[test]
+    fn layout_and_witnesses_match_http_certification_tree() {
+        let mut trees = Trees::default();
+        for (path, hashes) in paths() {
+            trees.insert(&path, &EXPR, &hashes);
+        }
+        let library = library_tree();
+        assert_eq!(trees.v2_labeled_hash(), library.root_hash());
+        for (path, request, hash) in [
+            (CertPath::Exact("/a.html".into()), "/a.html", [3; 32]),
+            (CertPath::Exact("/docs/x/y.css".into()), "/docs/x/y.css", [9; 32]),
+            (CertPath::Wildcard("/docs".into()), "/docs/missing/page", [7; 32]),
+            (CertPath::Wildcard("/".into()), "/nothing", [5; 32]),
+        ] {
+            let ours = labeled(PATH_PREFIX_BYTES, trees.v2_witness(&path, &EXPR, &hash, request).unwrap());
+            let http_path = path.to_http();
+            let entry = HttpCertificationTreeEntry::new(&http_path, HttpCertification::response_only_prehashed(EXPR, hash));
+            let theirs = library.witness(&entry, request).unwrap();
+            assert_eq!(ours, theirs, "{request}");
+        }
+    }
 
     #[test]
     fn root_hash_is_the_digest_of_both_witnesses() {
         let mut trees = Trees::default();
         trees.set_v1("/a.html", Some([7; 32]));
         let path = CertPath::Exact("/a.html".into());
-        trees.insert(&path, &[1; 32], [&[2; 32]]);
+        trees.insert(&path, &EXPR, [&[2; 32]]);
         let v1 = trees.v1.witness(b"/a.html");
-        let v1_tree = fork(labeled(V1_LABEL, v1), pruned(trees.v2.root_hash()));
+        let v1_tree = fork(labeled(V1_LABEL, v1), pruned(trees.v2_labeled_hash()));
         assert_eq!(v1_tree.digest(), trees.root_hash());
         assert_eq!(v1_tree.lookup_path([V1_LABEL, b"/a.html"]), LookupResult::Found(&[7; 32]));
-        let certification = HttpCertification::response_only_prehashed([1; 32], [2; 32]);
-        let http_path = path.to_http();
-        let entry = HttpCertificationTreeEntry::new(&http_path, certification);
-        let v2_tree = fork(pruned(trees.v1_labeled_hash()), trees.v2.witness(&entry, "/a.html").unwrap());
+        let v2 = trees.v2_witness(&path, &EXPR, &[2; 32], "/a.html").unwrap();
+        let v2_tree = fork(pruned(trees.v1_labeled_hash()), labeled(PATH_PREFIX_BYTES, v2));
         assert_eq!(v2_tree.digest(), trees.root_hash());
+    }
+
+    #[test]
+    fn reinserting_a_path_replaces_its_responses() {
+        let mut trees = Trees::default();
+        let path = CertPath::Exact("/a".into());
+        trees.insert(&path, &EXPR, [&[2; 32], &[3; 32]]);
+        trees.insert(&path, &EXPR, [&[4; 32]]);
+        let mut fresh = Trees::default();
+        fresh.insert(&path, &EXPR, [&[4; 32]]);
+        assert_eq!(trees.leaves(), fresh.leaves());
     }
 
     #[test]
     fn full_tree_digest_is_the_root_hash() {
         let mut trees = Trees::default();
         trees.set_v1("/a.html", Some([7; 32]));
-        trees.insert(&CertPath::Wildcard("/".into()), &[1; 32], [&[2; 32]]);
+        trees.insert(&CertPath::Wildcard("/".into()), &EXPR, [&[2; 32]]);
         let bytes = trees.full_tree_cbor();
         assert_eq!(&bytes[..3], &[0xd9, 0xd9, 0xf7]);
         let tree: ic_certification::HashTree = serde_cbor::from_slice(&bytes).unwrap();
@@ -180,7 +318,7 @@ mod tests {
         let mut trees = Trees::default();
         let before = trees.root_hash();
         let path = CertPath::Wildcard("/docs".into());
-        trees.insert(&path, &[1; 32], [&[2; 32], &[3; 32]]);
+        trees.insert(&path, &EXPR, [&[2; 32], &[3; 32]]);
         trees.set_v1("/x", Some([1; 32]));
         assert_ne!(trees.root_hash(), before);
         trees.remove(&path);

@@ -1,8 +1,8 @@
 //! An in-process double of one IC application subnet.
 //!
 //! Runs canister Wasm with wasmtime under the IC's system API, limits and reject codes, meters
-//! instructions the way the IC does (see [`meter`](crate) notes in the README), and certifies
-//! state with a BLS12-381 root key that the IC's own verifiers accept.
+//! instructions like the IC (the README says where the meter differs), and certifies state with
+//! a BLS12-381 root key that the IC's own verifiers accept.
 //!
 //! ```no_run
 //! use candid::Principal;

@@ -7,11 +7,10 @@
 
 use super::input::{Change, ContentSource};
 use super::paths::{self, INDEX};
-use super::responses::{method_not_allowed, AssetResponses, CertifiedResponse, FallbackPage};
+use super::responses::{AssetResponses, CertifiedResponse, Expression, FallbackPage};
 use super::tree::{CertPath, Trees};
 use super::CertifyError;
 use ic_certification::Hash;
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A served path: the asset it resolves to and its precomputed `expr_path`.
@@ -74,9 +73,7 @@ impl Target<'_> {
 /// Certification state for the whole store.
 #[derive(Debug)]
 pub struct Certifier {
-    expression: String,
-    expr_hash: Hash,
-    method_not_allowed: CertifiedResponse,
+    expression: Expression,
     assets: BTreeMap<String, AssetResponses>,
     pages: BTreeMap<String, FallbackPage>,
     paths: BTreeMap<String, ServedPath>,
@@ -93,11 +90,8 @@ impl Default for Certifier {
 impl Certifier {
     /// An empty store: every path answers the certified plain 404.
     pub fn new() -> Certifier {
-        let expression = super::headers::certificate_expression();
         let mut certifier = Certifier {
-            expr_hash: Sha256::digest(expression.as_bytes()).into(),
-            method_not_allowed: method_not_allowed(&expression),
-            expression,
+            expression: Expression::new(),
             assets: BTreeMap::new(),
             pages: BTreeMap::new(),
             paths: BTreeMap::new(),
@@ -186,7 +180,7 @@ impl Certifier {
 
     /// The 405 response, certified at every path and scope.
     pub fn method_not_allowed(&self) -> &CertifiedResponse {
-        &self.method_not_allowed
+        &self.expression.method_not_allowed
     }
 
     /// The v2 `IC-Certificate` header value for `response` served from `target` to a request
@@ -202,7 +196,7 @@ impl Certifier {
             certificate,
             &target.cert_path(),
             target.expr_path(),
-            &self.expr_hash,
+            &self.expression.hash,
             &response.hash,
             request_path,
         )
@@ -219,12 +213,12 @@ impl Certifier {
         self.trees.leaves()
     }
 
-    fn resolve(&self, path: &str) -> Option<&AssetResponses> {
+    fn resolve<'a>(assets: &'a BTreeMap<String, AssetResponses>, path: &str) -> Option<&'a AssetResponses> {
         let servable = |a: &&AssetResponses| !a.variants.is_empty();
-        self.assets.get(path).filter(servable).or_else(|| {
+        assets.get(path).filter(servable).or_else(|| {
             paths::alias_targets(path)
                 .iter()
-                .filter_map(|k| self.assets.get(k))
+                .filter_map(|k| assets.get(k))
                 .find(|a| a.enable_aliasing && servable(a))
         })
     }
@@ -235,17 +229,10 @@ impl Certifier {
             self.trees.remove(&cert_path);
             self.trees.set_v1(path, None);
         }
-        let Some(asset) = self.resolve(path) else { return };
-        let hashes: Vec<Hash> = asset
-            .variants
-            .iter()
-            .flat_map(|v| v.hashes())
-            .chain([&self.method_not_allowed.hash])
-            .copied()
-            .collect();
+        let Some(asset) = Self::resolve(&self.assets, path) else { return };
         let v1 = asset.v1_variant().map(|v| v.view.sha256);
         let served = ServedPath { key: asset.key.clone(), expr_path: cert_path.expr_path_b64() };
-        self.trees.insert(&cert_path, &self.expr_hash, &hashes);
+        self.trees.insert(&cert_path, &asset.certified);
         self.trees.set_v1(path, v1);
         self.paths.insert(path.to_string(), served);
     }
@@ -263,9 +250,7 @@ impl Certifier {
             .cloned()
             .or_else(|| root.then(|| FallbackPage::plain_not_found(&self.expression)));
         let Some(page) = page else { return };
-        let hashes: Vec<Hash> =
-            page.hashes().chain([&self.method_not_allowed.hash]).copied().collect();
-        self.trees.insert(&cert_path, &self.expr_hash, &hashes);
+        self.trees.insert(&cert_path, &page.certified);
         self.scopes.insert(scope.to_string(), Scope { page, expr_path: cert_path.expr_path_b64() });
     }
 }

@@ -7,6 +7,7 @@
 
 use super::headers::{self, HeaderKind, HeaderList};
 use super::response_hash::ResponseHasher;
+use super::tree::ResponseSet;
 use super::input::{AssetView, ContentSource, Encoding, EncodingView};
 use super::{CertifyError, CHUNK_SIZE};
 use ic_certification::Hash;
@@ -100,6 +101,9 @@ pub struct AssetResponses {
     pub allow_raw_access: bool,
     /// Variants in serving preference order.
     pub variants: Vec<Variant>,
+    /// The certified subtree of every response above plus the shared 405, built once and
+    /// cloned to each path the asset is served at.
+    pub certified: ResponseSet,
 }
 
 impl AssetResponses {
@@ -107,7 +111,7 @@ impl AssetResponses {
     pub fn build(
         view: &AssetView,
         content: &dyn ContentSource,
-        expression: &str,
+        expression: &Expression,
     ) -> Result<AssetResponses, CertifyError> {
         let mut encodings = view.encodings.clone();
         encodings.sort_by_key(|e| e.encoding);
@@ -115,9 +119,12 @@ impl AssetResponses {
         let mut hasher = ResponseHasher::default();
         let variants = encodings
             .iter()
-            .map(|e| build_variant(view, e, content, expression, &mut hasher))
-            .collect::<Result<_, _>>()?;
+            .map(|e| build_variant(view, e, content, &expression.text, &mut hasher))
+            .collect::<Result<Vec<Variant>, _>>()?;
+        let hashes = variants.iter().flat_map(Variant::hashes).chain([&expression.method_not_allowed.hash]);
+        let certified = ResponseSet::new(&expression.hash, hashes);
         Ok(AssetResponses {
+            certified,
             key: view.key.clone(),
             enable_aliasing: view.enable_aliasing,
             allow_raw_access: view.allow_raw_access,
@@ -198,6 +205,8 @@ pub struct FallbackPage {
     pub allow_raw_access: bool,
     /// `(encoding, whole response, HEAD response)` in serving preference order.
     pub variants: Vec<(Encoding, CertifiedResponse, CertifiedResponse)>,
+    /// The certified subtree of these responses plus the shared 405.
+    pub certified: ResponseSet,
 }
 
 /// Body of the plain 404.
@@ -206,7 +215,7 @@ const NOT_FOUND_BODY: &[u8] = b"404 Not Found";
 impl FallbackPage {
     /// A fallback page from an asset; encodings larger than one chunk are not used as
     /// fallbacks (a fallback is never chunked). `None` when no encoding qualifies.
-    pub fn from_asset(view: &AssetView, status: u16, expression: &str) -> Option<FallbackPage> {
+    pub fn from_asset(view: &AssetView, status: u16, expression: &Expression) -> Option<FallbackPage> {
         let mut encodings = view.encodings.clone();
         encodings.sort_by_key(|e| e.encoding);
         encodings.dedup_by_key(|e| e.encoding);
@@ -215,38 +224,65 @@ impl FallbackPage {
             .iter()
             .filter(|e| e.length <= CHUNK_SIZE)
             .map(|e| {
-                let headers = headers::derive(view, e, HeaderKind::Representation { etag: false }, expression);
+                let headers = headers::derive(view, e, HeaderKind::Representation { etag: false }, &expression.text);
                 let body = Body::Stored { start: 0, end: e.length };
                 let full = CertifiedResponse::new(&mut hasher, status, headers.clone(), body, &e.sha256);
                 let head = CertifiedResponse::new(&mut hasher, status, headers, Body::Empty, &empty_hash());
                 (e.encoding, full, head)
             })
             .collect();
-        (!variants.is_empty()).then(|| FallbackPage {
-            key: Some(view.key.clone()),
-            allow_raw_access: view.allow_raw_access,
-            variants,
-        })
+        (!variants.is_empty()).then(|| FallbackPage::new(Some(view.key.clone()), view.allow_raw_access, variants, expression))
+    }
+
+    fn new(
+        key: Option<String>,
+        allow_raw_access: bool,
+        variants: Vec<(Encoding, CertifiedResponse, CertifiedResponse)>,
+        expression: &Expression,
+    ) -> FallbackPage {
+        let hashes = variants
+            .iter()
+            .flat_map(|(_, full, head)| [&full.hash, &head.hash])
+            .chain([&expression.method_not_allowed.hash]);
+        let certified = ResponseSet::new(&expression.hash, hashes);
+        FallbackPage { key, allow_raw_access, variants, certified }
     }
 
     /// The canister's own certified 404.
-    pub fn plain_not_found(expression: &str) -> FallbackPage {
-        let headers = headers::plain(&[("content-type", "text/plain; charset=utf-8")], expression);
+    pub fn plain_not_found(expression: &Expression) -> FallbackPage {
+        let headers = headers::plain(&[("content-type", "text/plain; charset=utf-8")], &expression.text);
         let body_hash: Hash = Sha256::digest(NOT_FOUND_BODY).into();
         let mut hasher = ResponseHasher::default();
         let full = CertifiedResponse::new(&mut hasher, 404, headers.clone(), Body::Static(NOT_FOUND_BODY), &body_hash);
         let head = CertifiedResponse::new(&mut hasher, 404, headers, Body::Empty, &empty_hash());
-        FallbackPage { key: None, allow_raw_access: true, variants: vec![(Encoding::Identity, full, head)] }
-    }
-
-    /// All response hashes.
-    pub fn hashes(&self) -> impl Iterator<Item = &Hash> {
-        self.variants.iter().flat_map(|(_, full, head)| [&full.hash, &head.hash])
+        FallbackPage::new(None, true, vec![(Encoding::Identity, full, head)], expression)
     }
 }
 
-/// The 405 every path can answer; identical everywhere, so built once.
-pub fn method_not_allowed(expression: &str) -> CertifiedResponse {
+/// The certificate expression every response carries, with what is derived from it once.
+#[derive(Debug, Clone)]
+pub struct Expression {
+    /// The `IC-CertificateExpression` header value.
+    pub text: String,
+    /// Its sha256, the `expr_hash` tree label.
+    pub hash: Hash,
+    /// The 405 every path can answer; identical everywhere, so built once.
+    pub method_not_allowed: CertifiedResponse,
+}
+
+impl Expression {
+    /// Builds the expression and the shared 405.
+    pub fn new() -> Expression {
+        let text = headers::certificate_expression();
+        Expression {
+            hash: Sha256::digest(text.as_bytes()).into(),
+            method_not_allowed: method_not_allowed(&text),
+            text,
+        }
+    }
+}
+
+fn method_not_allowed(expression: &str) -> CertifiedResponse {
     const BODY: &[u8] = b"405 Method Not Allowed";
     let headers = headers::plain(
         &[("allow", "GET, HEAD"), ("content-type", "text/plain; charset=utf-8")],

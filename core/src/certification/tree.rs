@@ -67,6 +67,26 @@ impl CertPath {
 
 type V2Tree = NestedTree<Vec<u8>, Vec<u8>>;
 
+/// The hashed subtree certifying a set of responses under one path terminator:
+/// `expr_hash / "" / response_hash` for each response (response-only certifications).
+#[derive(Debug, Clone)]
+pub struct ResponseSet(V2Tree);
+
+impl ResponseSet {
+    /// Builds (and hashes) the subtree once.
+    pub fn new<'h>(expr_hash: &Hash, hashes: impl IntoIterator<Item = &'h Hash>) -> ResponseSet {
+        let mut responses = RbTree::new();
+        for hash in hashes {
+            responses.insert(hash.to_vec(), V2Tree::Leaf(Vec::new()));
+        }
+        let mut no_request = RbTree::new();
+        no_request.insert(Vec::new(), V2Tree::Nested(responses));
+        let mut expressions = RbTree::new();
+        expressions.insert(expr_hash.to_vec(), V2Tree::Nested(no_request));
+        ResponseSet(V2Tree::Nested(expressions))
+    }
+}
+
 /// Both certification trees.
 #[derive(Debug, Default)]
 pub struct Trees {
@@ -76,18 +96,10 @@ pub struct Trees {
 }
 
 impl Trees {
-    /// Certifies responses with the given hashes at `path`, replacing whatever was certified
-    /// there: `expr_hash / "" / hash` for every hash, as response-only certifications.
-    pub fn insert<'h>(&mut self, path: &CertPath, expr_hash: &Hash, hashes: impl IntoIterator<Item = &'h Hash>) {
-        let mut responses = RbTree::new();
-        for hash in hashes {
-            responses.insert(hash.to_vec(), V2Tree::Leaf(Vec::new()));
-        }
-        let mut no_request = RbTree::new();
-        no_request.insert(Vec::new(), V2Tree::Nested(responses));
-        let mut expressions = RbTree::new();
-        expressions.insert(expr_hash.to_vec(), V2Tree::Nested(no_request));
-        set_subtree(&mut self.v2, &path.tree_path(), V2Tree::Nested(expressions));
+    /// Certifies `responses` at `path`, replacing whatever was certified there. The set is
+    /// cloned, not rehashed, so an asset served at several paths is hashed once.
+    pub fn insert(&mut self, path: &CertPath, responses: &ResponseSet) {
+        set_subtree(&mut self.v2, &path.tree_path(), responses.0.clone());
     }
 
     /// Removes every v2 response certified at `path` (and nothing below it).
@@ -258,7 +270,7 @@ mod tests {
     fn layout_and_witnesses_match_http_certification_tree() {
         let mut trees = Trees::default();
         for (path, hashes) in paths() {
-            trees.insert(&path, &EXPR, &hashes);
+            trees.insert(&path, &ResponseSet::new(&EXPR, &hashes));
         }
         let library = library_tree();
         assert_eq!(trees.v2_labeled_hash(), library.root_hash());
@@ -281,7 +293,7 @@ mod tests {
         let mut trees = Trees::default();
         trees.set_v1("/a.html", Some([7; 32]));
         let path = CertPath::Exact("/a.html".into());
-        trees.insert(&path, &EXPR, [&[2; 32]]);
+        trees.insert(&path, &ResponseSet::new(&EXPR, [&[2; 32]]));
         let v1 = trees.v1.witness(b"/a.html");
         let v1_tree = fork(labeled(V1_LABEL, v1), pruned(trees.v2_labeled_hash()));
         assert_eq!(v1_tree.digest(), trees.root_hash());
@@ -295,10 +307,10 @@ mod tests {
     fn reinserting_a_path_replaces_its_responses() {
         let mut trees = Trees::default();
         let path = CertPath::Exact("/a".into());
-        trees.insert(&path, &EXPR, [&[2; 32], &[3; 32]]);
-        trees.insert(&path, &EXPR, [&[4; 32]]);
+        trees.insert(&path, &ResponseSet::new(&EXPR, [&[2; 32], &[3; 32]]));
+        trees.insert(&path, &ResponseSet::new(&EXPR, [&[4; 32]]));
         let mut fresh = Trees::default();
-        fresh.insert(&path, &EXPR, [&[4; 32]]);
+        fresh.insert(&path, &ResponseSet::new(&EXPR, [&[4; 32]]));
         assert_eq!(trees.leaves(), fresh.leaves());
     }
 
@@ -306,7 +318,7 @@ mod tests {
     fn full_tree_digest_is_the_root_hash() {
         let mut trees = Trees::default();
         trees.set_v1("/a.html", Some([7; 32]));
-        trees.insert(&CertPath::Wildcard("/".into()), &EXPR, [&[2; 32]]);
+        trees.insert(&CertPath::Wildcard("/".into()), &ResponseSet::new(&EXPR, [&[2; 32]]));
         let bytes = trees.full_tree_cbor();
         assert_eq!(&bytes[..3], &[0xd9, 0xd9, 0xf7]);
         let tree: ic_certification::HashTree = serde_cbor::from_slice(&bytes).unwrap();
@@ -318,7 +330,7 @@ mod tests {
         let mut trees = Trees::default();
         let before = trees.root_hash();
         let path = CertPath::Wildcard("/docs".into());
-        trees.insert(&path, &EXPR, [&[2; 32], &[3; 32]]);
+        trees.insert(&path, &ResponseSet::new(&EXPR, [&[2; 32], &[3; 32]]));
         trees.set_v1("/x", Some([1; 32]));
         assert_ne!(trees.root_hash(), before);
         trees.remove(&path);

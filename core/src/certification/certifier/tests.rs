@@ -2,6 +2,7 @@ use super::*;
 use crate::certification::input::{AssetView, Encoding, EncodingView};
 use crate::certification::CHUNK_SIZE;
 use proptest::prelude::*;
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 fn view(key: &str, aliasing: bool, encodings: &[(Encoding, &[u8])]) -> AssetView {

@@ -20,6 +20,7 @@ use local_ic::server::LocalServer;
 use local_ic::LocalIc;
 
 pub mod chromium;
+pub mod serve_process;
 
 /// The repository root.
 pub fn workspace() -> PathBuf {

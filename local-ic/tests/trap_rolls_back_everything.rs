@@ -12,6 +12,7 @@ fn trap_rolls_back_heap_globals_stable_certified_data_and_timer() {
     let (mut ic, canister) = install(&counter_wat(""));
     let first = ic.update_call(canister, user(), "inc", Vec::new()).unwrap();
     assert_eq!(report(&first.reply), (1, 1, 1, Some(0)));
+    assert_eq!((first.heap_bytes, first.stable_bytes, first.reply_bytes), (2 * 65_536, 65_536, 20));
 
     let err = ic.update_call(canister, user(), "inc_then_trap", Vec::new()).unwrap_err();
     let CallError::Rejected { reject } = err else { panic!("expected a reject, got {err:?}") };

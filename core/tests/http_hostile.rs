@@ -1,5 +1,7 @@
 //! Arbitrary requests never panic, and every v2 response to a well-formed request verifies.
 
+// Shared with http_verification; this binary uses only the standard site.
+#[allow(dead_code)]
 mod site;
 
 use asset_canister_core::http::{http_request, http_request_streaming_callback, ServeContext};

@@ -194,10 +194,11 @@ fn large_asset_streams_by_callback_for_v1() {
     let first = serve(&site, &request("GET", "/video.bin", &[], None));
     assert_eq!(first.status_code, 200);
     let mut body = first.body.to_vec();
-    let mut token = match &first.streaming_strategy {
-        Some(asset_canister_core::http_types::StreamingStrategy::Callback { token, .. }) => Some(token.clone()),
-        None => None,
-    };
+    let mut token = first
+        .streaming_strategy
+        .as_ref()
+        .map(|asset_canister_core::http_types::StreamingStrategy::Callback { token, .. }| token.clone());
+    assert!(token.is_some(), "a body past one chunk is streamed");
     while let Some(t) = token {
         let chunk = http_request_streaming_callback(&site.certifier, &t, &site.content()).unwrap();
         body.extend_from_slice(&chunk.body);

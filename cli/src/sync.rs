@@ -97,3 +97,48 @@ impl slog::Drain for WarningsToStderr {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use asset_canister_core::types::{AssetDetails, AssetEncodingDetails};
+    use candid::{Int, Nat};
+    use serde_bytes::ByteBuf;
+
+    use super::{summarize, SyncSummary};
+
+    fn asset(key: &str, encodings: &[(&str, u8)]) -> (String, AssetDetails) {
+        let encodings = encodings
+            .iter()
+            .map(|(name, sha)| AssetEncodingDetails {
+                content_encoding: (*name).to_owned(),
+                sha256: Some(ByteBuf::from(vec![*sha; 32])),
+                length: Nat::from(1u8),
+                modified: Int::from(0),
+            })
+            .collect();
+        (key.to_owned(), AssetDetails { key: key.to_owned(), content_type: "text/plain".into(), encodings })
+    }
+
+    #[test]
+    fn summary_counts_new_changed_unchanged_and_deleted_assets() {
+        let before: BTreeMap<_, _> =
+            [asset("/same", &[("identity", 1)]), asset("/edited", &[("identity", 2)]), asset("/gone", &[("identity", 3)])]
+                .into();
+        let after: BTreeMap<_, _> = [
+            asset("/same", &[("identity", 1)]),
+            asset("/edited", &[("identity", 9)]),
+            asset("/new", &[("identity", 4), ("gzip", 5)]),
+        ]
+        .into();
+        assert_eq!(summarize(&before, &after, 42), SyncSummary { uploaded: 2, unchanged: 1, deleted: 1, bytes: 42 });
+    }
+
+    #[test]
+    fn a_new_encoding_of_the_same_content_counts_as_uploaded() {
+        let before: BTreeMap<_, _> = [asset("/page", &[("identity", 1)])].into();
+        let after: BTreeMap<_, _> = [asset("/page", &[("identity", 1), ("gzip", 2)])].into();
+        assert_eq!(summarize(&before, &after, 0), SyncSummary { uploaded: 1, unchanged: 0, deleted: 0, bytes: 0 });
+    }
+}

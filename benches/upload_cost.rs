@@ -19,7 +19,7 @@ fn main() {
     let canister = ic.create_canister(vec![me]).unwrap();
     ic.install_code(canister, me, &wasm, Encode!(&None::<AssetCanisterArgs>).unwrap(), InstallMode::Install)
         .unwrap();
-    let mut update = |ic: &mut LocalIc, method: &str, arg: Vec<u8>| {
+    let update = |ic: &mut LocalIc, method: &str, arg: Vec<u8>| {
         ic.update_call(canister, me, method, arg).unwrap_or_else(|e| panic!("{method}: {e}"))
     };
 

@@ -37,6 +37,7 @@ async fn install_and_serve(server: &LocalServer, config: &ServeConfig) -> anyhow
     let network = Network::Replica { url: server.url().to_owned() };
     let agent = connect(&network, local_development_identity()).await?;
     let canister_id = create_canister(&agent).await?;
+    println!("local IC on {}: installing {} into {canister_id}", server.url(), config.module.path().display());
     install(&agent, canister_id, &config.module).await?;
     let summary = sync_folder(&agent, canister_id, config.dir.path()).await?;
     println!("synced {}: {summary}", config.dir.path().display());

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The project's one test command (README.md names it; .ci/run calls it).
-# Builds the canister Wasm reproducibly, checks it against the committed dist/ copy,
-# checks that the core stays free of ic-cdk, then runs every test in the workspace.
+# Installs what the tests need (scripts/setup.sh), builds the canister Wasm reproducibly, checks it
+# against the committed dist/ copy, checks that the core stays free of ic-cdk, then runs every test
+# in the workspace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rustup target add wasm32-unknown-unknown >/dev/null
+scripts/setup.sh
+export ICP_CLI="${ICP_CLI:-$PWD/.tools/icp-cli/node_modules/@icp-sdk/icp-cli-linux-x64/bin/icp}"
+export DO_NOT_TRACK=1
 
 echo "== building the canister Wasm"
 scripts/build.sh

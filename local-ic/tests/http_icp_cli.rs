@@ -1,8 +1,8 @@
 //! icp-cli 1.5.0 (npm `@icp-sdk/icp-cli-linux-x64`) installs a pre-built Wasm into the local IC
 //! over `--network <url> --root-key <hex>`, and ic-agent then sees the module and calls it.
 //!
-//! Needs the icp binary: `ICP_CLI=/path/to/icp cargo test -p local-ic --test http_icp_cli --
-//! --ignored` (`.ci/run` installs it with npm and runs this). `icp deploy` itself is not covered:
+//! Needs the icp binary in `ICP_CLI`: `scripts/setup.sh` installs it with npm and `scripts/test.sh`
+//! points `ICP_CLI` at it. `icp deploy` itself is not covered:
 //! it creates canisters through the cycles ledger and the cycles minting canister, which this
 //! local IC does not host, so the canister is created through the management canister first.
 
@@ -16,9 +16,9 @@ use ic_utils::interfaces::ManagementCanister;
 use sha2::{Digest, Sha256};
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "needs the icp-cli binary in ICP_CLI; run by .ci/run"]
 async fn icp_cli_installs_a_prebuilt_wasm() {
-    let icp = std::env::var("ICP_CLI").expect("ICP_CLI must point at the icp binary");
+    let icp = std::env::var("ICP_CLI")
+        .expect("ICP_CLI must point at the icp binary: run scripts/setup.sh, or use scripts/test.sh");
     let server = start_server().await;
     // A fresh HOME: icp-cli's default identity there is the anonymous one.
     let home = std::env::temp_dir().join(format!("local-ic-icp-cli-{}", std::process::id()));

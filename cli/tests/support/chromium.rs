@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Message, WebSocket};
 
-/// Where Debian's `chromium` package installs the browser (`.ci/run` installs it).
+/// Where Debian's `chromium` package installs the browser (`scripts/setup.sh` installs it).
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 const PATIENCE: Duration = Duration::from_secs(120);
 
@@ -33,7 +33,7 @@ impl Chromium {
     pub fn launch() -> Self {
         assert!(
             Path::new(CHROMIUM).is_file(),
-            "{CHROMIUM} is missing: install Debian's chromium (`apt-get install -y chromium`; .ci/run does) to run the browser test"
+            "{CHROMIUM} is missing: install Debian's chromium (`apt-get install -y chromium`; scripts/setup.sh does) to run the browser test"
         );
         let profile = tempfile::Builder::new().prefix("chromium-profile-").tempdir().unwrap();
         let log = File::create(profile.path().join("stderr.log")).unwrap();

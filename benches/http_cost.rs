@@ -1,0 +1,177 @@
+//! The issue-4 performance table: instructions of the real asset canister Wasm in local-ic
+//! (wasmtime fuel with IC-style system API charges; see local-ic/README.md for how the meter
+//! differs from the IC), printed as Markdown next to the goals.
+//!
+//! Run: `scripts/bench.sh` (or `cargo bench -p asset-canister --bench http_cost`). The Wasm comes
+//! from `ASSET_CANISTER_WASM` if set, else `dist/asset-canister.wasm.gz`.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use asset_canister_core::http_types::StreamingCallbackToken;
+use support::{generated_bytes, header, request, Canister, Upload};
+
+/// Size of the small served asset.
+const SMALL_ASSET_BYTES: usize = 10 * 1024;
+/// Size of the large served asset.
+const LARGE_ASSET_BYTES: usize = 8 * 1024 * 1024;
+/// Number and size of the assets committed in one batch.
+const COMMIT_ASSETS: usize = 50;
+const COMMIT_ASSET_BYTES: usize = 4 * 1024;
+
+/// One measured row.
+struct Row {
+    operation: String,
+    measured: f64,
+    unit: &'static str,
+    goal: Option<f64>,
+    heap: u64,
+    stable: u64,
+}
+
+fn main() {
+    let mut rows = vec![];
+
+    // Serve a 10 KiB asset with certification v2.
+    let mut c = Canister::install();
+    c.upload(&[Upload::new("/small.bin", "application/octet-stream", generated_bytes(SMALL_ASSET_BYTES, 1))]);
+    let mut req = request("GET", "/small.bin", &[]);
+    req.certificate_version = Some(2);
+    let (r, out) = c.http(&req);
+    assert_eq!((r.status_code, r.body.len()), (200, SMALL_ASSET_BYTES));
+    c.verify(&req, &r, 2).expect("10 KiB response verifies");
+    rows.push(Row {
+        operation: format!("serve a {} KiB asset (v2)", SMALL_ASSET_BYTES / 1024),
+        measured: out.instructions as f64,
+        unit: "instructions",
+        goal: Some(50_000.0),
+        heap: out.heap_bytes,
+        stable: out.stable_bytes,
+    });
+
+    // Serve an 8 MiB asset completely, as the gateway fetches it (v2: 206 parts).
+    let big = generated_bytes(LARGE_ASSET_BYTES, 2);
+    c.upload(&[Upload::new("/large.bin", "application/octet-stream", big.clone())]);
+    let (received, instructions, calls, last) = fetch_all(&mut c, "/large.bin");
+    assert_eq!(received, big, "the reassembled 8 MiB asset equals the upload");
+    rows.push(Row {
+        operation: format!("serve an {} MiB asset, all chunks ({calls} calls, {instructions} instructions)", LARGE_ASSET_BYTES >> 20),
+        measured: instructions as f64 / LARGE_ASSET_BYTES as f64,
+        unit: "instructions/byte",
+        goal: Some(1.1),
+        heap: last.0,
+        stable: last.1,
+    });
+
+    // Commit 50 assets of 4 KiB on a fresh canister.
+    let mut c = Canister::install();
+    let files: Vec<Upload> = (0..COMMIT_ASSETS)
+        .map(|i| Upload::new(&format!("/assets/file{i:03}.txt"), "text/plain", generated_bytes(COMMIT_ASSET_BYTES, i as u64 + 10)))
+        .collect();
+    let (batch, created) = c.create_batch();
+    let pieces: Vec<&[u8]> = files.iter().map(|f| f.encodings[0].1.as_slice()).collect();
+    let (ids, chunk_instructions) = c.create_chunks(&batch, &pieces);
+    let ids: Vec<_> = ids.into_iter().map(|id| vec![vec![id]]).collect();
+    let commit = c.commit_batch(batch, Canister::operations(&files, &ids)).expect("commit");
+    rows.push(Row {
+        operation: format!("commit {COMMIT_ASSETS} assets of {} KiB (commit_batch)", COMMIT_ASSET_BYTES / 1024),
+        measured: commit.instructions as f64,
+        unit: "instructions",
+        goal: Some(15_000_000.0),
+        heap: commit.heap_bytes,
+        stable: commit.stable_bytes,
+    });
+    rows.push(Row {
+        operation: format!("  upload before it: create_batch + create_chunks ({COMMIT_ASSETS} chunks)"),
+        measured: (created.instructions + chunk_instructions) as f64,
+        unit: "instructions",
+        goal: None,
+        heap: commit.heap_bytes,
+        stable: commit.stable_bytes,
+    });
+
+    print_table(&rows);
+    println!();
+    println!(
+        "rebuild the certification after upgrade, per asset (goal <= 50 K): not measured; \
+         local_ic::LocalIc::install_code returns no instruction count for post_upgrade."
+    );
+}
+
+/// Fetches `url` completely the way the HTTP gateway does with v2: the first response, then
+/// `Range` requests for the rest while the answer is a 206; legacy streaming callbacks if the
+/// canister offers them. Every response is verified. Returns the body, the summed
+/// instructions, the number of calls and the last (heap, stable) bytes.
+fn fetch_all(c: &mut Canister, url: &str) -> (Vec<u8>, u64, usize, (u64, u64)) {
+    let mut body = vec![];
+    let mut instructions = 0;
+    let mut calls = 0;
+    let mut req = request("GET", url, &[]);
+    req.certificate_version = Some(2);
+    let (mut r, out) = c.http(&req);
+    instructions += out.instructions;
+    calls += 1;
+    let mut last = (out.heap_bytes, out.stable_bytes);
+    loop {
+        c.verify(&req, &r, 2).unwrap_or_else(|e| panic!("{url} part at {}: {e:?}", body.len()));
+        body.extend_from_slice(&r.body);
+        let total = match (r.status_code, header(&r, "content-range")) {
+            (206, Some(range)) => range.rsplit('/').next().and_then(|t| t.parse::<usize>().ok()).expect("content-range total"),
+            _ => break,
+        };
+        if body.len() >= total {
+            break;
+        }
+        req = request("GET", url, &[("Range", &format!("bytes={}-", body.len()))]);
+        req.certificate_version = Some(2);
+        let (next, out) = c.http(&req);
+        instructions += out.instructions;
+        calls += 1;
+        last = (out.heap_bytes, out.stable_bytes);
+        r = next;
+    }
+    let mut token: Option<StreamingCallbackToken> = r.streaming_strategy.map(|s| match s {
+        asset_canister_core::http_types::StreamingStrategy::Callback { token, .. } => token,
+    });
+    while let Some(t) = token {
+        let (part, out): (asset_canister_core::http_types::StreamingCallbackHttpResponse, _) = c
+            .query(candid::Principal::anonymous(), "http_request_streaming_callback", (t,))
+            .expect("streaming callback");
+        instructions += out.instructions;
+        calls += 1;
+        last = (out.heap_bytes, out.stable_bytes);
+        body.extend_from_slice(&part.body);
+        token = part.token;
+    }
+    (body, instructions, calls, last)
+}
+
+fn print_table(rows: &[Row]) {
+    println!("| operation | measured | goal | measured/goal | heap bytes | stable bytes |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for row in rows {
+        let (goal, ratio) = match row.goal {
+            Some(g) => (format!("<= {}", human(g)), format!("{:.3}", row.measured / g)),
+            None => ("-".into(), "-".into()),
+        };
+        println!(
+            "| {} | {} {} | {goal} | {ratio} | {} | {} |",
+            row.operation,
+            human(row.measured),
+            row.unit,
+            row.heap,
+            row.stable
+        );
+    }
+}
+
+/// 152000 as "152.0 K", 0.83 as "0.830".
+fn human(x: f64) -> String {
+    if x >= 1e6 {
+        format!("{:.2} M", x / 1e6)
+    } else if x >= 1e3 {
+        format!("{:.1} K", x / 1e3)
+    } else {
+        format!("{x:.3}")
+    }
+}

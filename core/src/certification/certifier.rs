@@ -225,11 +225,14 @@ impl Certifier {
 
     fn recertify_path(&mut self, path: &str) {
         let cert_path = CertPath::Exact(path.to_string());
-        if self.paths.remove(path).is_some() {
-            self.trees.remove(&cert_path);
-            self.trees.set_v1(path, None);
-        }
-        let Some(asset) = Self::resolve(&self.assets, path) else { return };
+        let Some(asset) = Self::resolve(&self.assets, path) else {
+            if self.paths.remove(path).is_some() {
+                self.trees.remove(&cert_path);
+                self.trees.set_v1(path, None);
+            }
+            return;
+        };
+        // Inserting replaces what the path certified before: no delete-then-insert walks.
         let v1 = asset.v1_variant().map(|v| v.view.sha256);
         let served = ServedPath { key: asset.key.clone(), expr_path: cert_path.expr_path_b64() };
         self.trees.insert(&cert_path, &asset.certified);
@@ -239,9 +242,6 @@ impl Certifier {
 
     fn recertify_scope(&mut self, scope: &str) {
         let cert_path = CertPath::Wildcard(scope.to_string());
-        if self.scopes.remove(scope).is_some() {
-            self.trees.remove(&cert_path);
-        }
         let root = scope == "/";
         let page = self
             .pages
@@ -249,7 +249,12 @@ impl Certifier {
             .or_else(|| root.then(|| self.pages.get(INDEX)).flatten())
             .cloned()
             .or_else(|| root.then(|| FallbackPage::plain_not_found(&self.expression)));
-        let Some(page) = page else { return };
+        let Some(page) = page else {
+            if self.scopes.remove(scope).is_some() {
+                self.trees.remove(&cert_path);
+            }
+            return;
+        };
         self.trees.insert(&cert_path, &page.certified);
         self.scopes.insert(scope.to_string(), Scope { page, expr_path: cert_path.expr_path_b64() });
     }

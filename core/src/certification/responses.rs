@@ -160,6 +160,8 @@ fn build_variant(
         let body = Body::Stored { start: 0, end: length };
         CertifiedResponse::new(hasher, 200, representation.clone(), body, &encoding.sha256)
     });
+    // Right after the 200, so the hasher reuses its header-list hash.
+    let head = CertifiedResponse::new(hasher, 200, representation, Body::Empty, &empty);
     let mut parts = Vec::new();
     let mut start = 0;
     while start < length {
@@ -188,7 +190,7 @@ fn build_variant(
         view: encoding.clone(),
         etag: format!("\"{}\"", hex::encode(encoding.sha256)),
         full,
-        head: CertifiedResponse::new(hasher, 200, representation, Body::Empty, &empty),
+        head,
         not_modified: CertifiedResponse::new(hasher, 304, derive(HeaderKind::NotModified), Body::Empty, &empty),
         parts,
         unsatisfiable: CertifiedResponse::new(hasher, 416, derive(HeaderKind::Unsatisfiable), Body::Empty, &empty),

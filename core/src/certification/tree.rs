@@ -227,12 +227,14 @@ fn set_subtree(node: &mut V2Tree, path: &[Vec<u8>], subtree: V2Tree) {
     let V2Tree::Nested(tree) = node else { return };
     if rest.is_empty() {
         tree.insert(first.clone(), subtree);
-        return;
+    } else if tree.get(first).is_some() {
+        tree.modify(first, |child| set_subtree(child, rest, subtree));
+    } else {
+        // A new branch is built off-tree and inserted whole: one rehashing walk, not two.
+        let mut child = V2Tree::default();
+        set_subtree(&mut child, rest, subtree);
+        tree.insert(first.clone(), child);
     }
-    if tree.get(first).is_none() {
-        tree.insert(first.clone(), V2Tree::default());
-    }
-    tree.modify(first, |child| set_subtree(child, rest, subtree));
 }
 
 #[cfg(test)]

@@ -99,7 +99,13 @@ impl Trees {
     /// Certifies `responses` at `path`, replacing whatever was certified there. The set is
     /// cloned, not rehashed, so an asset served at several paths is hashed once.
     pub fn insert(&mut self, path: &CertPath, responses: &ResponseSet) {
-        set_subtree(&mut self.v2, &path.tree_path(), responses.0.clone());
+        let tree_path = path.tree_path();
+        // Re-certifying identical responses (an unchanged alias, a re-uploaded file) would only
+        // rehash the walk down to them.
+        if subtree_at(&self.v2, &tree_path).is_some_and(|t| t.root_hash() == responses.0.root_hash()) {
+            return;
+        }
+        set_subtree(&mut self.v2, &tree_path, responses.0.clone());
     }
 
     /// Removes every v2 response certified at `path` (and nothing below it).
@@ -109,9 +115,11 @@ impl Trees {
 
     /// Sets (or with `None` clears) the v1 body hash of `path`.
     pub fn set_v1(&mut self, path: &str, body_sha256: Option<Hash>) {
+        // Each insert or delete rehashes a path of the tree: skip when nothing changes.
         match body_sha256 {
-            Some(hash) => self.v1.insert(path.to_string(), hash),
-            None => self.v1.delete(path.as_bytes()),
+            Some(hash) if self.v1.get(path.as_bytes()) != Some(&hash) => self.v1.insert(path.to_string(), hash),
+            None if self.v1.get(path.as_bytes()).is_some() => self.v1.delete(path.as_bytes()),
+            _ => {}
         }
     }
 
@@ -212,6 +220,15 @@ impl Trees {
             BASE64.encode(certificate),
             cbor_encode_to_base64(&tree)
         )
+    }
+}
+
+/// The subtree at `path`, if there is one.
+fn subtree_at<'a>(node: &'a V2Tree, path: &[Vec<u8>]) -> Option<&'a V2Tree> {
+    match (path.split_first(), node) {
+        (None, _) => Some(node),
+        (Some((first, rest)), V2Tree::Nested(tree)) => subtree_at(tree.get(first)?, rest),
+        (Some(_), V2Tree::Leaf(_)) => None,
     }
 }
 

@@ -80,6 +80,10 @@ impl Reject {
         )
     }
 
+    pub(crate) fn delete_not_stopped(canister: Principal) -> Self {
+        Self::new(ErrorCode::CanisterNotStopped, format!("Canister {canister} must be stopped before it is deleted."))
+    }
+
     pub(crate) fn not_controller(canister: Principal, controllers: &[Principal], sender: Principal) -> Self {
         let list: Vec<String> = controllers.iter().map(Principal::to_text).collect();
         Self::new(

@@ -3,7 +3,7 @@
 //!
 //! Owns the method table and its checks; canister state itself lives in the local IC. Invariant:
 //! a call that is refused (bad argument, unknown canister, caller not a controller, bad chunks,
-//! bad module) changes nothing.
+//! bad module, deleting a running canister) changes nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -151,6 +151,16 @@ impl ManagementCanister {
                 }
                 encode(&())
             }
+            "delete_canister" => {
+                let args: CanisterIdRecord = decode(method, arg)?;
+                self.check_controller(ic, caller, args.canister_id)?;
+                if !self.stopped.contains(&args.canister_id) {
+                    return Err(Reject::delete_not_stopped(args.canister_id));
+                }
+                ic.delete_canister(args.canister_id, caller)?;
+                self.forget(args.canister_id);
+                encode(&())
+            }
             _ => Err(Reject::new(
                 ErrorCode::UnknownManagementMessage,
                 format!("Management canister has no method '{method}'"),
@@ -263,6 +273,13 @@ impl ManagementCanister {
         })?;
         self.metadata.insert(canister, found);
         Ok(())
+    }
+
+    /// Drops what the management canister keeps about a deleted canister.
+    fn forget(&mut self, canister: Principal) {
+        self.chunk_stores.remove(&canister);
+        self.metadata.remove(&canister);
+        self.stopped.remove(&canister);
     }
 
     fn check_controller(&self, ic: &LocalIc, caller: Principal, canister: Principal) -> Result<(), Reject> {

@@ -136,6 +136,19 @@ impl LocalIc {
         Ok(())
     }
 
+    /// Deletes a canister with everything it holds; only a controller may do this. Its id stays
+    /// used (ids come from a counter), so a later canister never inherits its principal. Whether
+    /// the canister is stopped is the management canister's concern, which checks it first.
+    pub fn delete_canister(&mut self, canister: Principal, sender: Principal) -> Result<(), Reject> {
+        let record = self.canisters.get(&canister).ok_or_else(|| Reject::canister_not_found(canister))?;
+        if !record.controllers.contains(&sender) {
+            return Err(Reject::not_controller(canister, &record.controllers, sender));
+        }
+        self.canisters.remove(&canister);
+        self.certificates.clear();
+        Ok(())
+    }
+
     /// A canister's controllers.
     pub fn controllers(&self, canister: Principal) -> Option<&[Principal]> {
         self.canisters.get(&canister).map(|c| c.controllers.as_slice())

@@ -5,7 +5,7 @@
 mod http_support;
 
 use candid::Principal;
-use http_support::{agent, ed25519, start_server, test_canister, CannedHttpResponse};
+use http_support::{agent, ed25519, plain_test_canister, start_server};
 use ic_agent::agent::{RejectCode, RequestStatusResponse};
 use ic_agent::{Agent, AgentError, Identity};
 use ic_transport_types::Envelope;
@@ -13,17 +13,6 @@ use ic_utils::interfaces::management_canister::builders::CanisterInstallMode as 
 use ic_utils::call::AsyncCall;
 use ic_utils::interfaces::ManagementCanister;
 use sha2::{Digest, Sha256};
-
-/// The test canister with empty `http_request` answers: these tests use only `set` and `get`.
-fn plain_test_canister() -> Vec<u8> {
-    let empty = || CannedHttpResponse {
-        prefix: vec![],
-        before_certificate: vec![],
-        after_certificate: vec![],
-        suffix: vec![],
-    };
-    test_canister(&empty(), &empty())
-}
 
 async fn create_and_install(agent: &Agent) -> (Principal, Vec<u8>) {
     let management = ManagementCanister::create(agent);

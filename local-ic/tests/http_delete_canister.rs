@@ -10,23 +10,13 @@ mod http_support;
 use candid::Principal;
 use common::{admin, counter_wat, install, user};
 use ic_certification::LookupResult;
-use http_support::{agent, ed25519, start_server, test_canister, CannedHttpResponse};
+use http_support::{agent, ed25519, plain_test_canister, start_server};
 use ic_agent::agent::RejectCode;
 use ic_agent::identity::Identity;
 use ic_agent::{Agent, AgentError};
 use ic_management_canister_types_for_ic_utils::CanisterStatusType;
 use ic_utils::call::AsyncCall;
 use ic_utils::interfaces::ManagementCanister;
-
-fn plain_wasm() -> Vec<u8> {
-    let empty = || CannedHttpResponse {
-        prefix: vec![],
-        before_certificate: vec![],
-        after_certificate: vec![],
-        suffix: vec![],
-    };
-    test_canister(&empty(), &empty())
-}
 
 async fn create(agent: &Agent) -> Principal {
     ManagementCanister::create(agent)
@@ -57,7 +47,7 @@ async fn only_a_controller_deletes_a_stopped_canister_and_then_it_is_gone() {
     let stranger_principal = ed25519(2).sender().unwrap();
     let management = ManagementCanister::create(&owner);
     let canister = create(&owner).await;
-    management.install_code(&canister, &plain_wasm()).call_and_wait().await.unwrap();
+    management.install_code(&canister, &plain_test_canister()).call_and_wait().await.unwrap();
     owner.update(&canister, "set").with_arg(b"kept".to_vec()).call_and_wait().await.unwrap();
 
     let running = management.delete_canister(&canister).call_and_wait().await.unwrap_err();

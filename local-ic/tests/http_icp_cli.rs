@@ -10,7 +10,7 @@ mod http_support;
 
 use std::process::Command;
 
-use http_support::{agent, ed25519, start_server, test_canister, CannedHttpResponse};
+use http_support::{agent, ed25519, plain_test_canister, start_server};
 use ic_agent::identity::AnonymousIdentity;
 use ic_utils::interfaces::ManagementCanister;
 use sha2::{Digest, Sha256};
@@ -31,13 +31,7 @@ async fn icp_cli_installs_a_prebuilt_wasm() {
         .call_and_wait()
         .await
         .unwrap();
-    let empty = || CannedHttpResponse {
-        prefix: vec![],
-        before_certificate: vec![],
-        after_certificate: vec![],
-        suffix: vec![],
-    };
-    let wasm = test_canister(&empty(), &empty());
+    let wasm = plain_test_canister();
     let wasm_path = home.join("prebuilt.wasm");
     std::fs::write(&wasm_path, &wasm).unwrap();
 

@@ -8,7 +8,7 @@ use std::io::Write as _;
 use std::time::Duration;
 
 use candid::Principal;
-use http_support::{agent, ed25519, start_server, test_canister, CannedHttpResponse};
+use http_support::{agent, ed25519, plain_test_canister, start_server};
 use ic_agent::agent::RejectCode;
 use ic_agent::identity::{DelegatedIdentity, Secp256k1Identity, SignedDelegation};
 use ic_agent::{Agent, AgentError, Identity};
@@ -18,16 +18,6 @@ use ic_utils::call::AsyncCall;
 use ic_utils::interfaces::management_canister::builders::CanisterInstallMode;
 use ic_utils::interfaces::ManagementCanister;
 use sha2::{Digest, Sha256};
-
-fn plain_wasm() -> Vec<u8> {
-    let empty = || CannedHttpResponse {
-        prefix: vec![],
-        before_certificate: vec![],
-        after_certificate: vec![],
-        suffix: vec![],
-    };
-    test_canister(&empty(), &empty())
-}
 
 /// `wasm` with a custom section appended (sections may follow all others).
 fn with_custom_section(mut wasm: Vec<u8>, name: &str, content: &[u8]) -> Vec<u8> {
@@ -72,7 +62,7 @@ async fn gzipped_chunked_and_upgrade_installs() {
     let agent = agent(&server, ed25519(1)).await;
     let management = ManagementCanister::create(&agent);
     let canister = create(&agent).await;
-    let wasm = plain_wasm();
+    let wasm = plain_test_canister();
 
     let gzipped = gzip(&wasm);
     management.install_code(&canister, &gzipped).with_mode(CanisterInstallMode::Install).call_and_wait().await.unwrap();
@@ -135,7 +125,7 @@ async fn controllers_stop_start_status_and_metadata() {
     let management = ManagementCanister::create(&owner);
     let canister = create(&owner).await;
     let wasm = with_custom_section(
-        with_custom_section(plain_wasm(), "icp:public candid:service", b"service : {}"),
+        with_custom_section(plain_test_canister(), "icp:public candid:service", b"service : {}"),
         "icp:private notes",
         b"for controllers",
     );
@@ -187,7 +177,7 @@ async fn secp256k1_and_delegated_identities_work_and_far_expiry_is_refused() {
     let server = start_server().await;
     let owner = agent(&server, ed25519(1)).await;
     let canister = create(&owner).await;
-    ManagementCanister::create(&owner).install_code(&canister, &plain_wasm()).call_and_wait().await.unwrap();
+    ManagementCanister::create(&owner).install_code(&canister, &plain_test_canister()).call_and_wait().await.unwrap();
 
     let secp = Secp256k1Identity::from_private_key(k256::SecretKey::from_slice(&[3; 32]).unwrap());
     let secp_agent = agent(&server, secp).await;

@@ -3,7 +3,7 @@
 
 mod http_support;
 
-use http_support::{agent, ed25519, start_server, test_canister, CannedHttpResponse};
+use http_support::{agent, ed25519, plain_test_canister, start_server};
 use ic_utils::interfaces::ManagementCanister;
 use local_ic::server::LocalServer;
 
@@ -11,13 +11,7 @@ use local_ic::server::LocalServer;
 async fn canisters_survive_a_restart() {
     let dir = std::env::temp_dir().join(format!("local-ic-http-state-dir-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let empty = || CannedHttpResponse {
-        prefix: vec![],
-        before_certificate: vec![],
-        after_certificate: vec![],
-        suffix: vec![],
-    };
-    let wasm = test_canister(&empty(), &empty());
+    let wasm = plain_test_canister();
 
     let first = LocalServer::start_persistent(&dir, 0).await.unwrap();
     let root_key = first.root_key().to_vec();

@@ -17,6 +17,18 @@ pub struct CannedHttpResponse {
     pub suffix: Vec<u8>,
 }
 
+/// The test canister with empty `http_request` answers, for tests that use only its other methods.
+#[allow(dead_code)] // Not every test binary: http_gateway.rs builds its own canned answers.
+pub fn plain_test_canister() -> Vec<u8> {
+    let empty = || CannedHttpResponse {
+        prefix: vec![],
+        before_certificate: vec![],
+        after_certificate: vec![],
+        suffix: vec![],
+    };
+    test_canister(&empty(), &empty())
+}
+
 /// The test canister. Methods (raw bytes, no Candid):
 /// - update `set(bytes)` stores bytes, query `get()` replies with them;
 /// - update `certify(32 bytes)` sets certified data;

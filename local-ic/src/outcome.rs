@@ -10,14 +10,27 @@ use crate::reject::Reject;
 pub struct CallOutcome {
     /// The reply payload (usually Candid).
     pub reply: Vec<u8>,
-    /// Instructions executed for the call: the message plus any callbacks of its call context.
+    /// Instructions the IC would charge for the call: the message plus any callbacks of its call
+    /// context, system API fees included.
     pub instructions: u64,
+    /// Of `instructions`, the IC's transmission charge for bytes leaving the canister (50 per
+    /// byte of reply, reject, inter-canister call data and canister log). `instructions` minus
+    /// this is the canister's own work, the figure a performance counter read inside the method
+    /// before replying comes close to (it also excludes the reply's encoding).
+    pub transmission_instructions: u64,
     /// Size of the reply in bytes.
     pub reply_bytes: usize,
     /// The canister's Wasm heap size after the call, in bytes.
     pub heap_bytes: u64,
     /// The canister's stable memory size after the call, in bytes.
     pub stable_bytes: u64,
+}
+
+impl CallOutcome {
+    /// The canister's own work: `instructions` without the transmission charge.
+    pub fn work_instructions(&self) -> u64 {
+        self.instructions.saturating_sub(self.transmission_instructions)
+    }
 }
 
 /// Why a call did not produce a reply.

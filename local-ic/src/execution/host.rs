@@ -122,6 +122,8 @@ pub(crate) struct Env {
     pub instruction_limit: u64,
     /// Instructions already spent by earlier messages of the same call context.
     pub context_instructions: u64,
+    /// Of this message's instructions, those charged for bytes leaving the canister.
+    pub transmission_instructions: u64,
 }
 
 impl Env {
@@ -152,6 +154,7 @@ impl Env {
             performed_calls: Vec::new(),
             instruction_limit: crate::limits::UPDATE_INSTRUCTIONS,
             context_instructions: 0,
+            transmission_instructions: 0,
         }
     }
 }

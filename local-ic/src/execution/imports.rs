@@ -6,7 +6,8 @@
 //! so an import absent here is refused at install, never silently stubbed.
 //!
 //! Overheads are the IC's current system API fee table (`overhead::new` in the replica's
-//! `system_api_complexity.rs`); calls that copy bytes add one instruction per byte (see `meter`).
+//! `system_api_complexity.rs`); calls that copy bytes add one instruction per byte, or the
+//! transmission charge for bytes leaving the canister (see `meter`).
 
 /// The module name canisters import the system API from.
 pub(crate) const MODULE: &str = "ic0";

@@ -116,6 +116,8 @@ pub(crate) struct Executed {
     pub env: Env,
     pub trap: Option<Trap>,
     pub instructions: u64,
+    /// Of `instructions`, the transmission charge (see `meter`).
+    pub transmission_instructions: u64,
 }
 
 /// A canister's instantiated module.
@@ -200,7 +202,8 @@ impl LiveInstance {
                 system.rollback();
             }
         }
-        Executed { env, trap, instructions }
+        let transmission_instructions = env.transmission_instructions.min(instructions);
+        Executed { env, trap, instructions, transmission_instructions }
     }
 
     /// Puts heap and globals back to their committed state (after an `OnSuccess::Leave` run).

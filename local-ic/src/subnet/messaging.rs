@@ -19,12 +19,19 @@ use crate::reject::{ErrorCode, Reject, RejectCode};
 type ContextId = u64;
 type Answer = Result<Vec<u8>, Reject>;
 
+/// Instructions a call context has spent so far, and the transmission part of them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Spent {
+    total: u64,
+    transmission: u64,
+}
+
 #[derive(Debug, Default)]
 pub(super) struct Messaging {
     next_context: ContextId,
     contexts: HashMap<ContextId, CallContext>,
     queue: VecDeque<Message>,
-    ingress_answers: HashMap<ContextId, (Answer, u64)>,
+    ingress_answers: HashMap<ContextId, (Answer, Spent)>,
 }
 
 #[derive(Debug)]
@@ -34,7 +41,7 @@ struct CallContext {
     unaccepted: u128,
     responded: bool,
     outstanding: usize,
-    instructions: u64,
+    spent: Spent,
 }
 
 #[derive(Debug)]
@@ -58,7 +65,7 @@ impl Messaging {
             Origin::Call { call, .. } => call.cycles,
             Origin::Ingress | Origin::Timer => 0,
         };
-        self.contexts.insert(id, CallContext { origin, unaccepted, responded: false, outstanding: 0, instructions: 0 });
+        self.contexts.insert(id, CallContext { origin, unaccepted, responded: false, outstanding: 0, spent: Spent::default() });
         id
     }
 }
@@ -85,17 +92,18 @@ impl LocalIc {
         let executed = self.execute(canister, env, &Entry::Export(export), on_success);
         self.after_execution(canister, context, executed);
         self.run_queue();
-        let (answer, instructions) = self
+        let (answer, spent) = self
             .messaging
             .ingress_answers
             .remove(&context)
-            .unwrap_or_else(|| (Err(Reject::did_not_reply(canister)), 0));
+            .unwrap_or_else(|| (Err(Reject::did_not_reply(canister)), Spent::default()));
         let reply = answer?;
         let record = self.canisters.get(&canister).ok_or_else(|| Reject::canister_not_found(canister))?;
         Ok(CallOutcome {
             reply_bytes: reply.len(),
             reply,
-            instructions,
+            instructions: spent.total,
+            transmission_instructions: spent.transmission,
             heap_bytes: record.heap_bytes(),
             stable_bytes: record.system.stable.size_bytes(),
         })
@@ -181,7 +189,8 @@ impl LocalIc {
         };
         let (mode, response, trap) = (executed.env.mode, executed.env.response, executed.trap);
         if let Some(ctx) = self.messaging.contexts.get_mut(&context) {
-            ctx.instructions += executed.instructions;
+            ctx.spent.total += executed.instructions;
+            ctx.spent.transmission += executed.transmission_instructions;
             if trap.is_none() {
                 ctx.outstanding += executed.env.performed_calls.len();
                 if mode == Mode::Update {
@@ -218,10 +227,10 @@ impl LocalIc {
         };
         if let Some(answer) = answer {
             ctx.responded = true;
-            let instructions = ctx.instructions;
+            let spent = ctx.spent;
             match &ctx.origin {
                 Origin::Ingress => {
-                    self.messaging.ingress_answers.insert(context, (answer, instructions));
+                    self.messaging.ingress_answers.insert(context, (answer, spent));
                 }
                 Origin::Call { caller, context: caller_context, call } => {
                     let message = Message::Response {
@@ -285,7 +294,7 @@ impl LocalIc {
         }
         let Some(ctx) = self.messaging.contexts.get_mut(&context) else { return };
         ctx.outstanding = ctx.outstanding.saturating_sub(1);
-        let (responded, spent) = (ctx.responded, ctx.instructions);
+        let (responded, spent) = (ctx.responded, ctx.spent.total);
         let (mode, closure, arg, reject) = match answer {
             Ok(reply) => (Mode::ReplyCallback, call.on_reply, reply, (0, String::new())),
             Err(reject) => (Mode::RejectCallback, call.on_reject, Vec::new(), (reject.code as u32, reject.message)),

@@ -210,6 +210,7 @@ impl LocalIc {
             reply_bytes: reply.len(),
             reply,
             instructions: executed.instructions,
+            transmission_instructions: executed.transmission_instructions,
             heap_bytes: record.heap_bytes(),
             stable_bytes: record.system.stable.size_bytes(),
         };

@@ -32,7 +32,7 @@ pub(super) fn link_calls(l: &mut Linker<Host>) -> R<()> {
     });
     api!(l, "call_data_append", |c, src: i32, size: i32| -> () {
         require(&c, "call_data_append", Mode::can_call)?;
-        charge(&mut c, 0, size as u32 as u64)?;
+        charge_transmission(&mut c, size as u32 as u64)?;
         let bytes = read_heap(&mut c, src as u32, size as u32)?;
         let call = pending(&mut c, "call_data_append")?;
         if call.payload.len() + bytes.len() > MAX_INTER_CANISTER_PAYLOAD_BYTES {

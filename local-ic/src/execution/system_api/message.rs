@@ -72,7 +72,7 @@ pub(super) fn link_message(l: &mut Linker<Host>) -> R<()> {
     api!(l, "msg_reply_data_append", |c, src: i32, size: i32| -> () {
         require(&c, "msg_reply_data_append", Mode::can_respond)?;
         not_yet_responded(&c, "msg_reply_data_append")?;
-        charge(&mut c, 0, size as u32 as u64)?;
+        charge_transmission(&mut c, size as u32 as u64)?;
         let limit = c.data().env.reply_limit;
         let total = c.data().env.reply_buffer.len() + size as u32 as usize;
         if total > limit {
@@ -94,7 +94,7 @@ pub(super) fn link_message(l: &mut Linker<Host>) -> R<()> {
     api!(l, "msg_reject", |c, src: i32, size: i32| -> () {
         require(&c, "msg_reject", Mode::can_respond)?;
         not_yet_responded(&c, "msg_reject")?;
-        charge(&mut c, 0, size as u32 as u64)?;
+        charge_transmission(&mut c, size as u32 as u64)?;
         let bytes = read_heap(&mut c, src as u32, size as u32)?;
         c.data_mut().env.response = Some(Response::Reject(String::from_utf8_lossy(&bytes).into_owned()));
         Ok(())

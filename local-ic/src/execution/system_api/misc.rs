@@ -53,13 +53,13 @@ pub(super) fn link_misc(l: &mut Linker<Host>) -> R<()> {
         Err(violation(format!("ic0_env_var_value_copy: environment variable `{name}` not found")))
     });
     api!(l, "debug_print", |c, src: i32, size: i32| -> () {
-        charge(&mut c, 0, size as u32 as u64)?;
+        charge_log(&mut c, size as u32 as u64)?;
         let bytes = read_heap(&mut c, src as u32, size as u32)?;
         eprintln!("[Canister {}] {}", c.data().env.canister, String::from_utf8_lossy(&bytes));
         Ok(())
     });
     api!(l, "trap", |c, src: i32, size: i32| -> () {
-        charge(&mut c, 0, size as u32 as u64)?;
+        charge_log(&mut c, size as u32 as u64)?;
         let bytes = read_heap(&mut c, src as u32, size as u32)?;
         Err(HostTrap::Explicit { message: String::from_utf8_lossy(&bytes).into_owned() }.into())
     });

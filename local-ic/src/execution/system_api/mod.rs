@@ -12,7 +12,7 @@ use wasmtime::{Caller, Linker};
 use super::host::{Closure, Host, HostTrap, Mode, OutgoingCall, Response};
 use super::imports::{self, MODULE};
 use crate::limits::{MAX_CERTIFIED_DATA_BYTES, MAX_INTER_CANISTER_PAYLOAD_BYTES, MAX_STABLE_PAGES};
-use crate::meter::{system_api_cost, Budget};
+use crate::meter::{log_cost, system_api_cost, transmission_cost, Budget};
 
 type C<'a> = Caller<'a, Host>;
 type R<T> = wasmtime::Result<T>;
@@ -33,6 +33,26 @@ pub(crate) fn charge(c: &mut C<'_>, overhead: u64, bytes: u64) -> R<()> {
             return Err(HostTrap::InstructionLimit.into());
         }
     }
+    Ok(())
+}
+
+/// Charges the transmission fee for `bytes` bytes leaving the canister (it replaces the
+/// per-byte copy charge) and books it as transmission.
+fn charge_transmission(c: &mut C<'_>, bytes: u64) -> R<()> {
+    let fee = transmission_cost(bytes);
+    charge(c, 0, fee)?;
+    let env = &mut c.data_mut().env;
+    env.transmission_instructions = env.transmission_instructions.saturating_add(fee);
+    Ok(())
+}
+
+/// Charges a `bytes`-byte canister log message: the copy, the log's storage and transmission;
+/// books the transmission part.
+fn charge_log(c: &mut C<'_>, bytes: u64) -> R<()> {
+    let transmitted = transmission_cost(bytes.min(crate::meter::LOG_BUFFER_BYTES));
+    charge(c, 0, bytes.saturating_add(log_cost(bytes)))?;
+    let env = &mut c.data_mut().env;
+    env.transmission_instructions = env.transmission_instructions.saturating_add(transmitted);
     Ok(())
 }
 

@@ -8,6 +8,7 @@ pub mod batch;
 pub mod certification;
 pub mod changes;
 pub mod config;
+pub mod content_hash;
 pub mod error;
 pub mod evidence;
 pub mod http;

@@ -10,10 +10,11 @@ use crate::changes::Changes;
 use crate::error::{Error, OperationError};
 use crate::evidence::normalize_headers;
 use crate::store::records::{AssetRecord, EncodingRecord};
+use crate::store::blob::{BlobRegion, Extent};
 use crate::store::Store;
+use crate::content_hash::{ContentHasher, ContentHashes};
 use crate::types::{BatchOperationKind, CreateAssetArguments, SetAssetPropertiesArguments};
 use ic_stable_structures::Memory;
-use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 
 /// Content bytes one commit may hash while checking sha256s.
@@ -36,7 +37,7 @@ pub(crate) enum Step {
         encoding: String,
         chunk_ids: Vec<u64>,
         last_chunk: Option<Vec<u8>>,
-        sha256: [u8; 32],
+        hashes: ContentHashes,
         total_length: u64,
     },
     Unset(String, String),
@@ -149,21 +150,21 @@ fn validate_one<M: Memory>(
                     max: MAX_HASHED_BYTES_PER_MESSAGE,
                 });
             }
-            let mut h = Sha256::new();
+            let mut hasher = ContentHasher::default();
             for e in &extents {
-                h.update(view.store.blob().read(*e, 0, e.len));
+                hash_extent(view.store.blob(), *e, &mut hasher);
             }
             if let Some(l) = &last {
-                h.update(l);
+                hasher.update(l);
             }
-            let actual: [u8; 32] = h.finalize().into();
+            let hashes = hasher.finish();
             if let Some(given) = &a.sha256 {
-                if given.as_slice() != actual {
+                if given.as_slice() != hashes.sha256 {
                     return Err(OperationError::Sha256Mismatch {
                         key: a.key.clone(),
                         encoding: a.content_encoding.clone(),
                         given: hex(given),
-                        actual: hex(&actual),
+                        actual: hex(&hashes.sha256),
                     });
                 }
             }
@@ -172,7 +173,7 @@ fn validate_one<M: Memory>(
                 encoding: a.content_encoding.clone(),
                 chunk_ids: ids,
                 last_chunk: last,
-                sha256: actual,
+                hashes,
                 total_length,
             }
         }
@@ -194,6 +195,20 @@ fn validate_one<M: Memory>(
             Step::SetProperties(a.clone())
         }
     })
+}
+
+/// Bytes read from stable memory per piece while hashing: the heap never holds a whole asset.
+const READ_PIECE: usize = 256 * 1024;
+
+/// Feeds an extent's bytes to `hasher`, one bounded piece at a time.
+fn hash_extent<M: Memory>(blob: &BlobRegion<M>, extent: Extent, hasher: &mut ContentHasher) {
+    let mut buf = vec![0u8; READ_PIECE.min(extent.len as usize)];
+    let mut at = 0;
+    while at < extent.len {
+        let n = blob.read_into(extent, at, &mut buf);
+        hasher.update(&buf[..n]);
+        at += n as u64;
+    }
 }
 
 /// Lower-case hex.
@@ -220,7 +235,7 @@ pub(crate) fn apply<M: Memory>(
                 encoding,
                 chunk_ids,
                 last_chunk,
-                sha256,
+                hashes,
                 total_length,
             } => {
                 let mut extents: Vec<_> = chunk_ids
@@ -233,7 +248,8 @@ pub(crate) fn apply<M: Memory>(
                 let record = EncodingRecord {
                     modified_ns: now_ns,
                     total_length,
-                    sha256,
+                    sha256: hashes.sha256,
+                    part_sha256: hashes.part_sha256,
                     extents,
                 };
                 store.set_encoding(&key, &encoding, record);

@@ -22,6 +22,7 @@
 use crate::batch::{id_u64, Batches};
 use crate::changes::Changes;
 use crate::config::{Limits, Settings, MAX_LIST_PAGE};
+use crate::content_hash::ContentHashes;
 use crate::error::{Error, OperationError};
 use crate::evidence::{EvidenceComputation, DEFAULT_MAX_ITERATIONS};
 use crate::operations::{self, hex, new_record};
@@ -35,7 +36,6 @@ use candid::{Int, Nat, Principal};
 use ic_stable_structures::memory_manager::{MemoryId, MemoryManager, VirtualMemory};
 use ic_stable_structures::{Memory, StableCell};
 use serde_bytes::ByteBuf;
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
 mod state_hash;
@@ -53,6 +53,9 @@ pub struct EncodingView {
     pub name: String,
     /// sha256 of the whole content.
     pub sha256: [u8; 32],
+    /// sha256 of each certified part; empty when the content fits in one part
+    /// (see [`crate::content_hash`]).
+    pub part_sha256: Vec<[u8; 32]>,
     /// Content length.
     pub total_length: u64,
     /// Last modification, ns since the epoch.
@@ -331,14 +334,14 @@ impl<M: Memory> State<M> {
     pub fn store(&mut self, caller: &Caller, arg: &StoreArg, now_ns: u64) -> Result<(), Error> {
         self.permissions.require(caller, Permission::Commit)?;
         let op_err = |reason| Error::Operation { index: 0, reason };
-        let actual: [u8; 32] = Sha256::digest(&arg.content).into();
+        let hashes = ContentHashes::of(&arg.content);
         if let Some(given) = &arg.sha256 {
-            if given.as_slice() != actual {
+            if given.as_slice() != hashes.sha256 {
                 return Err(op_err(OperationError::Sha256Mismatch {
                     key: arg.key.clone(),
                     encoding: arg.content_encoding.clone(),
                     given: hex(given),
-                    actual: hex(&actual),
+                    actual: hex(&hashes.sha256),
                 }));
             }
         }
@@ -361,7 +364,8 @@ impl<M: Memory> State<M> {
         let encoding = EncodingRecord {
             modified_ns: now_ns,
             total_length: arg.content.len() as u64,
-            sha256: actual,
+            sha256: hashes.sha256,
+            part_sha256: hashes.part_sha256,
             extents: vec![extent],
         };
         self.store.set_encoding(&arg.key, &arg.content_encoding, encoding);
@@ -480,6 +484,7 @@ impl<M: Memory> State<M> {
                 .map(|(name, e)| EncodingView {
                     name,
                     sha256: e.sha256,
+                    part_sha256: e.part_sha256,
                     total_length: e.total_length,
                     modified_ns: e.modified_ns,
                     chunk_count: e.extents.len(),

@@ -5,7 +5,7 @@
 //! Invariant: a path is in `paths` (scope in `scopes`) exactly when its responses are in the
 //! trees, and `paths[p]` is the key `p` resolves to under the alias rules.
 
-use super::input::{Change, ContentSource};
+use super::input::Change;
 use super::paths::{self, INDEX};
 use super::responses::{AssetResponses, CertifiedResponse, Expression, FallbackPage};
 use super::tree::{CertPath, Trees};
@@ -103,17 +103,13 @@ impl Certifier {
     }
 
     /// Applies one commit's changes and returns the new root hash for `certified_data`.
-    /// All content reads happen before any state changes, so an error leaves `self` untouched.
-    pub fn apply(
-        &mut self,
-        changes: impl IntoIterator<Item = Change>,
-        content: &dyn ContentSource,
-    ) -> Result<Hash, CertifyError> {
+    /// Every response is built before any state changes, so an error leaves `self` untouched.
+    pub fn apply(&mut self, changes: impl IntoIterator<Item = Change>) -> Result<Hash, CertifyError> {
         let mut prepared = Vec::new();
         for change in changes {
             prepared.push(match change {
                 Change::Upsert(view) => {
-                    let responses = AssetResponses::build(&view, content, &self.expression)?;
+                    let responses = AssetResponses::build(&view, &self.expression)?;
                     let page = paths::scope_of(&view.key).and_then(|_| {
                         let status = if view.key == INDEX { 200 } else { 404 };
                         FallbackPage::from_asset(&view, status, &self.expression)

@@ -134,7 +134,7 @@ mod tests {
     }
 
     fn variant(encoding: Encoding) -> EncodingView {
-        EncodingView { encoding, length: 10, sha256: [0xab; 32] }
+        EncodingView { encoding, length: 10, sha256: [0xab; 32], part_sha256: vec![] }
     }
 
     #[test]

@@ -1,9 +1,10 @@
-//! What the certifier reads from the asset store: a metadata view per asset and a byte-range
-//! reader for its encodings.
+//! What the certifier reads from the asset store: a metadata view per asset (with the content
+//! hashes computed at commit) and, for serving only, a byte-range reader for its encodings.
 //!
 //! Owns only these input shapes and the [`ContentSource`] seam; it never sees the stable-memory
-//! layout. Invariant: an [`EncodingView`]'s `length` and `sha256` describe exactly the bytes the
-//! [`ContentSource`] returns for that encoding.
+//! layout. Invariant: an [`EncodingView`]'s `length`, `sha256` and `part_sha256` describe exactly
+//! the bytes the [`ContentSource`] returns for that encoding; certification uses the hashes and
+//! never reads content.
 
 /// A content coding the canister serves, in the order it prefers them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -44,6 +45,23 @@ pub struct EncodingView {
     pub length: u64,
     /// sha256 of the whole encoding.
     pub sha256: [u8; 32],
+    /// sha256 of each [`CHUNK_SIZE`](super::CHUNK_SIZE) part, in order: empty when `length`
+    /// fits in one part, else exactly `length.div_ceil(CHUNK_SIZE)` entries (computed once at
+    /// commit by [`crate::content_hash`]).
+    pub part_sha256: Vec<[u8; 32]>,
+}
+
+impl EncodingView {
+    /// The view of `bytes` stored as `encoding`, hashing them (for callers that hold content).
+    pub fn of_content(encoding: Encoding, bytes: &[u8]) -> EncodingView {
+        let hashes = crate::content_hash::ContentHashes::of(bytes);
+        EncodingView {
+            encoding,
+            length: bytes.len() as u64,
+            sha256: hashes.sha256,
+            part_sha256: hashes.part_sha256,
+        }
+    }
 }
 
 /// The metadata of one asset that shapes its HTTP responses.

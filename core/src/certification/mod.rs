@@ -3,7 +3,7 @@
 //! updating only the paths a commit changed.
 //!
 //! Owns the trees, the precomputed responses and the root hash for `certified_data`. Must not
-//! read stable memory directly (content comes through [`ContentSource`]) nor parse requests.
+//! read stable memory or content (part hashes come in the [`EncodingView`]s) nor parse requests.
 //! Invariant: after [`Certifier::apply`] returns, every served path and fallback scope is
 //! certified with exactly the responses [`Certifier::lookup`] hands to the HTTP layer, and the
 //! returned root hash is the digest of every witness built from the trees.
@@ -32,16 +32,16 @@ pub const CHUNK_SIZE: u64 = 2_000_000;
 /// Why a commit could not be certified; the certifier is left exactly as it was.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum CertifyError {
-    /// The content source could not return a chunk the view says exists.
-    #[error("content of {key} ({encoding:?}) bytes {start}..{end} is unavailable")]
-    ContentUnavailable {
+    /// An encoding longer than one part does not carry one stored hash per part.
+    #[error("{key} ({encoding:?}, {length} bytes) has {parts} part hashes, not one per {CHUNK_SIZE}-byte part")]
+    PartHashesMissing {
         /// Asset key.
         key: String,
-        /// Encoding read.
+        /// Encoding certified.
         encoding: Encoding,
-        /// First byte requested.
-        start: u64,
-        /// One past the last byte requested.
-        end: u64,
+        /// Length of the encoding.
+        length: u64,
+        /// Part hashes the view carried.
+        parts: usize,
     },
 }

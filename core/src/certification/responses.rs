@@ -1,14 +1,14 @@
 //! Every response an asset can produce, built once at commit: status, header list, body span
 //! and response hash. Serving picks one of these and copies it.
 //!
-//! Owns the per-asset precomputation (including hashing 206 chunks through the content seam).
-//! Must not touch the trees. Invariant: each `hash` is the `ic-http-certification` response hash
+//! Owns the per-asset precomputation (206 parts use the part hashes stored at commit; no content
+//! is read). Must not touch the trees. Invariant: each `hash` is the `ic-http-certification` response hash
 //! of exactly `status`, `headers` and the bytes `body` designates.
 
 use super::headers::{self, HeaderKind, HeaderList};
 use super::response_hash::ResponseHasher;
 use super::tree::ResponseSet;
-use super::input::{AssetView, ContentSource, Encoding, EncodingView};
+use super::input::{AssetView, Encoding, EncodingView};
 use super::{CertifyError, CHUNK_SIZE};
 use ic_certification::Hash;
 use sha2::{Digest, Sha256};
@@ -107,10 +107,9 @@ pub struct AssetResponses {
 }
 
 impl AssetResponses {
-    /// Builds all responses; reads the content of encodings larger than one chunk to hash parts.
+    /// Builds all responses from the metadata and stored hashes alone.
     pub fn build(
         view: &AssetView,
-        content: &dyn ContentSource,
         expression: &Expression,
     ) -> Result<AssetResponses, CertifyError> {
         let mut encodings = view.encodings.clone();
@@ -119,7 +118,7 @@ impl AssetResponses {
         let mut hasher = ResponseHasher::default();
         let variants = encodings
             .iter()
-            .map(|e| build_variant(view, e, content, &expression.text, &mut hasher))
+            .map(|e| build_variant(view, e, &expression.text, &mut hasher))
             .collect::<Result<Vec<Variant>, _>>()?;
         let hashes = variants.iter().flat_map(Variant::hashes).chain([&expression.method_not_allowed.hash]);
         let certified = ResponseSet::new(&expression.hash, hashes);
@@ -148,7 +147,6 @@ impl AssetResponses {
 fn build_variant(
     view: &AssetView,
     encoding: &EncodingView,
-    content: &dyn ContentSource,
     expression: &str,
     hasher: &mut ResponseHasher,
 ) -> Result<Variant, CertifyError> {
@@ -169,15 +167,15 @@ fn build_variant(
         let body_hash = if start == 0 && end == length {
             encoding.sha256
         } else {
-            let bytes = content.read(&view.key, encoding.encoding, start, end);
-            match bytes {
-                Some(bytes) if bytes.len() as u64 == end - start => Sha256::digest(&bytes).into(),
+            let index = usize::try_from(start / CHUNK_SIZE).unwrap_or(usize::MAX);
+            match encoding.part_sha256.get(index) {
+                Some(hash) if encoding.part_sha256.len() as u64 == length.div_ceil(CHUNK_SIZE) => *hash,
                 _ => {
-                    return Err(CertifyError::ContentUnavailable {
+                    return Err(CertifyError::PartHashesMissing {
                         key: view.key.clone(),
                         encoding: encoding.encoding,
-                        start,
-                        end,
+                        length,
+                        parts: encoding.part_sha256.len(),
                     })
                 }
             }

@@ -1,6 +1,7 @@
-//! Keeps a [`Certifier`] in step with the canister [`State`]: reads the change feed, the
-//! metadata views and content through `State`'s public API, and rebuilds from all assets after
-//! an upgrade or a `clear`.
+//! Keeps a [`Certifier`] in step with the canister [`State`]: reads the change feed and the
+//! metadata views (with their stored part hashes) through `State`'s public API, and rebuilds
+//! from all assets after an upgrade or a `clear`. `State` is also the [`ContentSource`] serving
+//! reads from.
 //!
 //! Owns the translation from the store's views to certification inputs, including the defaults
 //! of unset per-asset flags. Must not reach into the store's layout. Invariant: after
@@ -33,12 +34,13 @@ pub fn view_of(asset: state::AssetView) -> AssetView {
     AssetView {
         encodings: asset
             .encodings
-            .iter()
+            .into_iter()
             .filter_map(|e| {
                 Some(EncodingView {
                     encoding: Encoding::from_name(&e.name)?,
                     length: e.total_length,
                     sha256: e.sha256,
+                    part_sha256: e.part_sha256,
                 })
             })
             .collect(),
@@ -60,7 +62,7 @@ impl Certifier {
             let keys = state.asset_keys_after(after.as_deref(), REBUILD_PAGE);
             let Some(last) = keys.last().cloned() else { break };
             let changes = keys.iter().filter_map(|k| state.asset_view(k)).map(|a| Change::Upsert(view_of(a)));
-            certifier.apply(changes, state)?;
+            certifier.apply(changes)?;
             after = Some(last);
         }
         Ok(certifier)
@@ -83,6 +85,6 @@ impl Certifier {
             None => Change::Remove { key },
         });
         let feed: Vec<Change> = feed.collect();
-        self.apply(feed, &*state).map(Some)
+        self.apply(feed).map(Some)
     }
 }

@@ -3,7 +3,9 @@
 use super::*;
 use crate::batch::BATCH_EXPIRY_NS;
 use ic_stable_structures::VectorMemory;
+use sha2::{Digest, Sha256};
 
+mod commit_hashing;
 mod golden;
 
 const T0: u64 = 1_700_000_000_000_000_000;

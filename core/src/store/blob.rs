@@ -189,6 +189,17 @@ impl<M: Memory> BlobRegion<M> {
         buf
     }
 
+    /// Fills `buf` with the bytes starting `from` bytes into `extent`; returns how many were
+    /// copied (fewer than `buf.len()` at the extent's end).
+    pub fn read_into(&self, extent: Extent, from: u64, buf: &mut [u8]) -> usize {
+        let from = from.min(extent.len);
+        let len = (buf.len() as u64).min(extent.len - from) as usize;
+        if len > 0 {
+            self.data.read(extent.offset + from, &mut buf[..len]);
+        }
+        len
+    }
+
     /// Bytes between the region start and the end mark (allocated plus interior free space).
     pub fn end(&self) -> u64 {
         *self.end.get()

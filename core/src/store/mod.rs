@@ -24,7 +24,9 @@
 //!  |  1   StableBTreeMap assets            key text               AssetRecord (Candid)     |
 //!  |  2   StableBTreeMap encodings         (key, encoding)        EncodingRecord:          |
 //!  |                                                              modified u64 | length u64|
-//!  |                                                              | sha256 [32] | extents.. |
+//!  |                                                              | sha256 [32] | n u32     |
+//!  |                                                              | n x part sha256 [32]    |
+//!  |                                                              | extents (16B each)..    |
 //!  |  3   StableBTreeMap permissions       (permission u8, principal)   ()                  |
 //!  |  4   StableBTreeMap batches           batch id u64           BatchRecord (fixed 42B)  |
 //!  |  5   StableBTreeMap chunks            chunk id u64           (batch id, extent) 24B   |
@@ -45,6 +47,10 @@
 //!  an encoding's extents are the extents its chunks were written to at upload: commit moves
 //!  ownership from chunk to encoding without copying a byte.
 //! ```
+//!
+//! An encoding record keeps the sha256 of each 2,000,000-byte certified part (n = 0 when the
+//! content fits in one part; see `content_hash`), computed once at commit, so certifying after
+//! a commit or an upgrade never reads content.
 //!
 //! The layout is pinned by `state/golden` tests: a fixed scenario's raw memory digest is
 //! compared with committed golden values.

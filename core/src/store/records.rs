@@ -71,6 +71,9 @@ impl Storable for EncodingKey {
     const BOUND: Bound = Bound::Unbounded;
 }
 
+/// Offset of the part count in an encoded [`EncodingRecord`] (after modified, length, sha256).
+const PARTS_AT: usize = 48;
+
 /// One encoding's content: its extents in order, plus what `list` and HTTP serving report.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EncodingRecord {
@@ -80,16 +83,24 @@ pub struct EncodingRecord {
     pub total_length: u64,
     /// sha256 of the whole content (checked or computed at commit).
     pub sha256: [u8; 32],
+    /// sha256 of each certified part (see [`crate::content_hash`]); empty when the content
+    /// fits in one part. Stored so certification never reads content.
+    pub part_sha256: Vec<[u8; 32]>,
     /// Content pieces in order; piece `i` is what `get_chunk` returns for index `i`.
     pub extents: Vec<Extent>,
 }
 
 impl Storable for EncodingRecord {
     fn to_bytes(&self) -> Cow<'_, [u8]> {
-        let mut v = Vec::with_capacity(48 + Extent::ENCODED_LEN * self.extents.len());
+        let parts = self.part_sha256.len();
+        let mut v = Vec::with_capacity(PARTS_AT + 4 + 32 * parts + Extent::ENCODED_LEN * self.extents.len());
         v.extend_from_slice(&self.modified_ns.to_be_bytes());
         v.extend_from_slice(&self.total_length.to_be_bytes());
         v.extend_from_slice(&self.sha256);
+        v.extend_from_slice(&u32::try_from(parts).expect("part count fits u32").to_be_bytes());
+        for p in &self.part_sha256 {
+            v.extend_from_slice(p);
+        }
         for e in &self.extents {
             e.encode_into(&mut v);
         }
@@ -100,12 +111,24 @@ impl Storable for EncodingRecord {
     }
     fn from_bytes(bytes: Cow<[u8]>) -> Self {
         let mut sha256 = [0u8; 32];
-        sha256.copy_from_slice(&bytes[16..48]);
+        sha256.copy_from_slice(&bytes[16..PARTS_AT]);
+        let mut n = [0u8; 4];
+        n.copy_from_slice(&bytes[PARTS_AT..PARTS_AT + 4]);
+        let extents_at = PARTS_AT + 4 + 32 * u32::from_be_bytes(n) as usize;
+        let part_sha256 = bytes[PARTS_AT + 4..extents_at]
+            .chunks_exact(32)
+            .map(|p| {
+                let mut h = [0u8; 32];
+                h.copy_from_slice(p);
+                h
+            })
+            .collect();
         EncodingRecord {
             modified_ns: u64_at(&bytes, 0),
             total_length: u64_at(&bytes, 8),
             sha256,
-            extents: bytes[48..]
+            part_sha256,
+            extents: bytes[extents_at..]
                 .chunks_exact(Extent::ENCODED_LEN)
                 .map(Extent::decode)
                 .collect(),
@@ -124,9 +147,17 @@ mod tests {
             modified_ns: 7,
             total_length: 30,
             sha256: [9; 32],
+            part_sha256: vec![],
             extents: vec![Extent { offset: 0, len: 10 }, Extent { offset: 50, len: 20 }],
         };
         assert_eq!(EncodingRecord::from_bytes(r.to_bytes()), r);
+        let large = EncodingRecord {
+            total_length: 5_000_000,
+            part_sha256: vec![[1; 32], [2; 32], [3; 32]],
+            extents: vec![Extent { offset: 0, len: 3_000_000 }, Extent { offset: 9_000_000, len: 2_000_000 }],
+            ..r
+        };
+        assert_eq!(EncodingRecord::from_bytes(large.to_bytes()), large);
     }
 
     #[test]

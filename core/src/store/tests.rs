@@ -81,7 +81,7 @@ proptest! {
                         s.put_asset(&key(k), record());
                     }
                     let extents = content.chunks(piece).map(|p| s.blob_mut().write_new(p)).collect();
-                    let r = EncodingRecord { modified_ns: 0, total_length: content.len() as u64, sha256: [0; 32], extents };
+                    let r = EncodingRecord { modified_ns: 0, total_length: content.len() as u64, sha256: [0; 32], part_sha256: vec![], extents };
                     s.set_encoding(&key(k), &enc(e), r);
                     model.insert((key(k), enc(e)), content);
                 }

@@ -2,7 +2,6 @@ use super::*;
 use crate::certification::input::{AssetView, Encoding, EncodingView};
 use crate::certification::CHUNK_SIZE;
 use proptest::prelude::*;
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
 fn view(key: &str, aliasing: bool, encodings: &[(Encoding, &[u8])]) -> AssetView {
@@ -15,17 +14,9 @@ fn view(key: &str, aliasing: bool, encodings: &[(Encoding, &[u8])]) -> AssetView
         allow_raw_access: true,
         encodings: encodings
             .iter()
-            .map(|(e, bytes)| EncodingView {
-                encoding: *e,
-                length: bytes.len() as u64,
-                sha256: Sha256::digest(bytes).into(),
-            })
+            .map(|(e, bytes)| EncodingView::of_content(*e, bytes))
             .collect(),
     }
-}
-
-fn no_content(_: &str, _: Encoding, _: u64, _: u64) -> Option<Vec<u8>> {
-    None
 }
 
 fn upsert(key: &str, aliasing: bool) -> Change {
@@ -50,9 +41,7 @@ fn fallback(c: &Certifier, path: &str) -> (String, Option<String>) {
 fn aliases_follow_the_rules_and_the_flag() {
     let mut c = Certifier::new();
     c.apply(
-        [upsert("/index.html", true), upsert("/about.html", true), upsert("/docs/index.html", true), upsert("/raw.html", false)],
-        &no_content,
-    )
+        [upsert("/index.html", true), upsert("/about.html", true), upsert("/docs/index.html", true), upsert("/raw.html", false)])
     .unwrap();
     assert_eq!(served_key(&c, "/").as_deref(), Some("/index.html"));
     assert_eq!(served_key(&c, "/about").as_deref(), Some("/about.html"));
@@ -65,9 +54,9 @@ fn aliases_follow_the_rules_and_the_flag() {
 #[test]
 fn x_html_beats_x_index_html_and_removal_switches_over() {
     let mut c = Certifier::new();
-    c.apply([upsert("/x.html", true), upsert("/x/index.html", true)], &no_content).unwrap();
+    c.apply([upsert("/x.html", true), upsert("/x/index.html", true)]).unwrap();
     assert_eq!(served_key(&c, "/x").as_deref(), Some("/x.html"));
-    c.apply([Change::Remove { key: "/x.html".into() }], &no_content).unwrap();
+    c.apply([Change::Remove { key: "/x.html".into() }]).unwrap();
     assert_eq!(served_key(&c, "/x").as_deref(), Some("/x/index.html"));
 }
 
@@ -75,14 +64,14 @@ fn x_html_beats_x_index_html_and_removal_switches_over() {
 fn fallbacks_pick_deepest_404_then_spa_then_plain() {
     let mut c = Certifier::new();
     assert_eq!(fallback(&c, "/nope"), ("/".into(), None));
-    c.apply([upsert("/index.html", false)], &no_content).unwrap();
+    c.apply([upsert("/index.html", false)]).unwrap();
     assert_eq!(fallback(&c, "/nope"), ("/".into(), Some("/index.html".into())));
-    c.apply([upsert("/docs/404.html", false)], &no_content).unwrap();
+    c.apply([upsert("/docs/404.html", false)]).unwrap();
     assert_eq!(fallback(&c, "/docs/a/b"), ("/docs".into(), Some("/docs/404.html".into())));
     assert_eq!(fallback(&c, "/other"), ("/".into(), Some("/index.html".into())));
-    c.apply([upsert("/404.html", false)], &no_content).unwrap();
+    c.apply([upsert("/404.html", false)]).unwrap();
     assert_eq!(fallback(&c, "/other"), ("/".into(), Some("/404.html".into())));
-    c.apply([Change::Remove { key: "/404.html".into() }, Change::Remove { key: "/index.html".into() }], &no_content)
+    c.apply([Change::Remove { key: "/404.html".into() }, Change::Remove { key: "/index.html".into() }])
         .unwrap();
     assert_eq!(fallback(&c, "/other"), ("/".into(), None));
 }
@@ -90,14 +79,14 @@ fn fallbacks_pick_deepest_404_then_spa_then_plain() {
 #[test]
 fn failed_apply_leaves_state_untouched() {
     let mut c = Certifier::new();
-    c.apply([upsert("/a.html", true)], &no_content).unwrap();
+    c.apply([upsert("/a.html", true)]).unwrap();
     let before = c.root_hash();
     let big = AssetView {
-        encodings: vec![EncodingView { encoding: Encoding::Identity, length: CHUNK_SIZE + 1, sha256: [0; 32] }],
+        encodings: vec![EncodingView { encoding: Encoding::Identity, length: CHUNK_SIZE + 1, sha256: [0; 32], part_sha256: vec![[0; 32]] }],
         ..view("/big.bin", false, &[])
     };
-    let result = c.apply([Change::Remove { key: "/a.html".into() }, Change::Upsert(big)], &no_content);
-    assert!(matches!(result, Err(CertifyError::ContentUnavailable { ref key, start: 0, .. }) if key == "/big.bin"));
+    let result = c.apply([Change::Remove { key: "/a.html".into() }, Change::Upsert(big)]);
+    assert!(matches!(result, Err(CertifyError::PartHashesMissing { ref key, parts: 1, .. }) if key == "/big.bin"));
     assert_eq!(c.root_hash(), before);
     assert_eq!(served_key(&c, "/a").as_deref(), Some("/a.html"));
 }
@@ -105,9 +94,8 @@ fn failed_apply_leaves_state_untouched() {
 #[test]
 fn large_encodings_get_one_part_per_chunk() {
     let bytes = vec![7u8; (2 * CHUNK_SIZE + 5) as usize];
-    let content = |_: &str, _: Encoding, s: u64, e: u64| Some(bytes[s as usize..e as usize].to_vec());
     let mut c = Certifier::new();
-    c.apply([Change::Upsert(view("/v.bin", false, &[(Encoding::Identity, &bytes)]))], &content).unwrap();
+    c.apply([Change::Upsert(view("/v.bin", false, &[(Encoding::Identity, &bytes)]))]).unwrap();
     let variant = c.asset("/v.bin").unwrap().variant(Encoding::Identity).unwrap();
     assert!(variant.full.is_none());
     assert_eq!(variant.parts.len(), 3);
@@ -144,7 +132,7 @@ proptest! {
         let mut model: BTreeMap<usize, Option<(bool, u8)>> = BTreeMap::new();
         for commit in &commits {
             let changes: Vec<Change> = commit.iter().map(|(k, s)| to_change(*k, *s)).collect();
-            incremental.apply(changes, &no_content).unwrap();
+            incremental.apply(changes).unwrap();
             for (k, s) in commit {
                 model.insert(*k, *s);
             }
@@ -152,7 +140,7 @@ proptest! {
         let mut rebuilt = Certifier::new();
         let final_state: Vec<Change> =
             model.iter().filter(|(_, s)| s.is_some()).map(|(k, s)| to_change(*k, *s)).collect();
-        rebuilt.apply(final_state, &no_content).unwrap();
+        rebuilt.apply(final_state).unwrap();
         prop_assert_eq!(incremental.leaves(), rebuilt.leaves());
         for path in ["/", "/a", "/a/", "/b", "/a/x", "/a/b/x", "/zzz", "/index.html", "/a/b/c"] {
             let describe = |c: &Certifier| match c.lookup(path) {
@@ -210,7 +198,7 @@ proptest! {
     ) {
         let store: BTreeMap<String, bool> = keys.iter().map(|(s, a)| (path_from(s, false), *a)).collect();
         let mut c = Certifier::new();
-        c.apply(store.iter().map(|(k, a)| upsert(k, *a)).collect::<Vec<_>>(), &no_content).unwrap();
+        c.apply(store.iter().map(|(k, a)| upsert(k, *a)).collect::<Vec<_>>()).unwrap();
         for (segments, trailing) in &requests {
             let path = path_from(segments, *trailing);
             let got = match c.lookup(&path) {

@@ -19,6 +19,14 @@ fn scenario() -> VectorMemory {
         sha256: None,
         aliased: Some(true),
     }, T0 + 1).unwrap();
+    s.store(&controller(), &StoreArg {
+        key: "/parts.bin".into(),
+        content_type: "application/octet-stream".into(),
+        content_encoding: "identity".into(),
+        content: ByteBuf::from((0..2_000_100u32).map(|i| (i % 251) as u8).collect::<Vec<_>>()),
+        sha256: None,
+        aliased: None,
+    }, T0 + 1).unwrap();
     let gone = BatchOperationKind::DeleteAsset(DeleteAssetArguments { key: "/a".into() });
     commit(&mut s, Nat::from(0u64), vec![create("/b"), gone]).unwrap();
     let b = s.create_batch(&controller(), T0 + 2).unwrap();

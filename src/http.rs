@@ -9,6 +9,7 @@
 
 use asset_canister_core::certification::Certifier;
 use asset_canister_core::http::{self, ServeContext};
+use asset_canister_core::http_types::wire;
 use asset_canister_core::state::State;
 use ic_cdk::query;
 use ic_stable_structures::Memory;
@@ -41,8 +42,21 @@ pub(crate) fn certify_changes<M: Memory>(state: &mut State<M>) {
     }
 }
 
-// Signatures spell full paths: `export_candid!` in lib.rs resolves them there.
-#[query]
+/// `http_request`'s argument, read by `wire` (a fast path past candid's decoder for the table
+/// gateways send). Traps on bytes that are not Candid of the request type, as ic-cdk's decoder.
+fn decode_http_request(arg: Vec<u8>) -> asset_canister_core::http_types::HttpRequest {
+    wire::decode_request(&arg).unwrap_or_else(|error| ic_cdk::trap(format!("invalid http_request argument: {error}")))
+}
+
+/// `http_request`'s reply bytes, written by `wire` (constant type table, values only).
+fn encode_http_response(response: asset_canister_core::http_types::HttpResponse) -> Vec<u8> {
+    wire::encode_response(&response)
+}
+
+// Signatures spell full paths: `export_candid!` in lib.rs resolves them there. The Candid
+// signature comes from `candid_method`, since `decode_with`/`encode_with` would export blobs.
+#[query(hidden = true, decode_with = "decode_http_request", encode_with = "encode_http_response")]
+#[candid::candid_method(query)]
 fn http_request(
     request: asset_canister_core::http_types::HttpRequest,
 ) -> asset_canister_core::http_types::HttpResponse {

@@ -4,6 +4,8 @@
 //! logic lives in `http/` and `certification/`. Invariant: field names and types never change,
 //! because gateways decode these records by name.
 
+pub mod wire;
+
 use candid::types::{Serializer, Type};
 use candid::{CandidType, Deserialize, Func, Nat};
 use serde_bytes::ByteBuf;

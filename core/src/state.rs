@@ -508,8 +508,12 @@ impl<M: Memory> State<M> {
 
     /// Bytes `[from, from + len)` of an encoding, clamped to its length.
     pub fn read_encoding(&self, key: &str, encoding: &str, from: u64, len: u64) -> Result<Vec<u8>, Error> {
-        let enc = self.encoding_record(key, encoding)?;
-        Ok(self.store.read(&enc, from, len))
+        // Serving reads here on every request: the encoding record alone locates the bytes, so
+        // the asset record (a Candid decode) is only read to word the error.
+        match self.store.encoding(key, encoding) {
+            Some(enc) => Ok(self.store.read(&enc, from, len)),
+            None => self.encoding_record(key, encoding).map(|enc| self.store.read(&enc, from, len)),
+        }
     }
 
     /// Stored chunk `index` of an encoding.

@@ -14,8 +14,13 @@ fn upgrade_keeps_content_and_serves_verified() {
     let (before, _): (Vec<AssetDetails>, _) =
         c.query(Principal::anonymous(), "list", (ListRequest::default(),)).unwrap();
     let page_before = c.get_verified(&request("GET", "/docs/guide", &[]), 2);
+    let tree_before = certified_tree(&mut c);
 
     c.upgrade();
+
+    // The rebuilt tree is the incrementally built one, node for node: its shape depends only on
+    // the certified paths, not on the order they were inserted in.
+    assert_eq!(certified_tree(&mut c), tree_before);
 
     let (after, _): (Vec<AssetDetails>, _) =
         c.query(Principal::anonymous(), "list", (ListRequest::default(),)).unwrap();
@@ -27,4 +32,12 @@ fn upgrade_keeps_content_and_serves_verified() {
     assert_eq!(v1.status_code, 200);
     let missing = c.get_verified(&request("GET", "/gone", &[]), 2);
     assert_eq!((missing.status_code, missing.body.as_slice()), (404, b"<h1>Not found</h1>".as_slice()));
+}
+
+/// CBOR of the whole certified tree, from the legacy `certified_tree` query.
+fn certified_tree(c: &mut Canister) -> Vec<u8> {
+    #[derive(candid::CandidType)]
+    struct Empty {}
+    let (tree, _): (CertifiedTree, _) = c.query(Principal::anonymous(), "certified_tree", (Empty {},)).unwrap();
+    tree.tree.into_vec()
 }

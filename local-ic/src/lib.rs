@@ -30,7 +30,7 @@ mod subnet;
 pub use execution::WasmError;
 pub use outcome::{CallError, CallOutcome};
 pub use reject::{ErrorCode, Reject, RejectCode};
-pub use subnet::{InstallError, InstallMode, LocalIc};
+pub use subnet::{InstallError, InstallMode, InstallOutcome, LocalIc};
 #[cfg(feature = "server")]
 pub mod http_api;
 #[cfg(feature = "server")]

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{admin, counter_wat, install, report, user};
-use local_ic::{CallError, ErrorCode, InstallError, InstallMode, LocalIc};
+use local_ic::{CallError, ErrorCode, InstallError, InstallMode, InstallOutcome, LocalIc};
 use sha2::{Digest, Sha256};
 
 /// v1 hooks: pre_upgrade writes "pre1" at stable bytes 4..8 (or traps when asked to).
@@ -40,7 +40,7 @@ const TRAPPING_PRE_UPGRADE: &str = r#"
     (call $trap (i32.const 100) (i32.const 4)))
 "#;
 
-fn upgrade(ic: &mut LocalIc, canister: candid::Principal, wat: &str) -> Result<(), InstallError> {
+fn upgrade(ic: &mut LocalIc, canister: candid::Principal, wat: &str) -> Result<InstallOutcome, InstallError> {
     let wasm = wat::parse_str(wat).unwrap();
     ic.install_code(canister, admin(), &wasm, Vec::new(), InstallMode::Upgrade)
 }
@@ -50,7 +50,8 @@ fn stable_memory_survives_heap_is_fresh_and_both_hooks_run() {
     let (mut ic, canister) = install(&counter_wat(PRE_UPGRADE));
     ic.update_call(canister, user(), "inc", Vec::new()).unwrap();
     ic.update_call(canister, user(), "inc", Vec::new()).unwrap();
-    upgrade(&mut ic, canister, &counter_wat(POST_UPGRADE)).unwrap();
+    let outcome = upgrade(&mut ic, canister, &counter_wat(POST_UPGRADE)).unwrap();
+    assert!(outcome.instructions > 0, "both hooks ran, so instructions were counted");
     let probe = ic.query_call(canister, user(), "probe", Vec::new()).unwrap().reply;
     assert_eq!(&probe[..4], b"pre1", "pre_upgrade of the old module did not run");
     assert_eq!(&probe[4..], &0u32.to_le_bytes(), "post_upgrade saw the old heap");

@@ -13,7 +13,7 @@ use candid::utils::ArgumentEncoder;
 use candid::{CandidType, Decode, Encode, Nat, Principal};
 use ic_response_verification::types::VerificationInfo;
 use ic_response_verification::{verify_request_response_pair, ResponseVerificationError};
-use local_ic::{CallError, CallOutcome, InstallMode, LocalIc};
+use local_ic::{CallError, CallOutcome, InstallMode, InstallOutcome, LocalIc};
 use serde::de::DeserializeOwned;
 use serde_bytes::ByteBuf;
 use sha2::{Digest, Sha256};
@@ -89,11 +89,11 @@ impl Canister {
         Canister { ic, id }
     }
 
-    /// Upgrades to the same Wasm, keeping stable memory.
-    pub fn upgrade(&mut self) {
+    /// Upgrades to the same Wasm, keeping stable memory; the hooks' figures.
+    pub fn upgrade(&mut self) -> InstallOutcome {
         self.ic
             .install_code(self.id, admin(), &wasm(), Encode!(&None::<AssetCanisterArgs>).unwrap(), InstallMode::Upgrade)
-            .expect("upgrade");
+            .expect("upgrade")
     }
 
     /// An update call with Candid arguments; the decoded reply and the call's figures.

@@ -99,6 +99,7 @@ impl Certifier {
             trees: Trees::default(),
         };
         certifier.recertify_scope("/");
+        certifier.trees.rehash();
         certifier
     }
 
@@ -143,7 +144,7 @@ impl Certifier {
         for scope in &touched_scopes {
             self.recertify_scope(scope);
         }
-        Ok(self.root_hash())
+        Ok(self.trees.rehash())
     }
 
     /// The value for `certified_data`.

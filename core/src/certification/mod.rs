@@ -16,6 +16,7 @@ mod response_hash;
 mod responses;
 mod state_sync;
 mod tree;
+mod treap;
 
 pub use certifier::{Certifier, Scope, ServedPath, Target};
 pub use input::{AssetView, Change, ContentSource, Encoding, EncodingView};

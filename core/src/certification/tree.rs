@@ -2,11 +2,12 @@
 //! `ic-http-certification` and the legacy v1 `http_assets` tree, forked under one root exactly as
 //! the dfx asset canister does, plus the certificate headers proving one response.
 //!
-//! The v2 tree has the exact layout of `ic-http-certification`'s `HttpCertificationTree`
-//! (`http_expr / <segments> / <$>|<*> / expr_hash / "" / response_hash`) but is held as an
-//! `ic-certification` `NestedTree` so that all responses of one path are inserted as one prebuilt
-//! subtree: one walk down the big tree per path instead of one per response, which is most of
-//! the cost of a commit. Witnesses follow `HttpCertificationTree::witness` step for step.
+//! The v2 tree has the labels of `ic-http-certification`'s `HttpCertificationTree`
+//! (`http_expr / <segments> / <$>|<*> / expr_hash / "" / response_hash`) and the v1 tree those
+//! of the legacy `http_assets` map, held in the [`treap`](super::treap) container: all responses
+//! of one path are inserted as one prebuilt, prehashed subtree shared by every path serving the
+//! asset, and a commit hashes each changed node once in [`Trees::rehash`]. Witnesses follow
+//! `HttpCertificationTree::witness` step for step.
 //!
 //! Owns tree mutation, the root hash and witness encoding; knows nothing of routing or content.
 //! Invariant: `root_hash` is the digest of every witness this module hands out, because both
@@ -14,10 +15,8 @@
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
-use ic_certification::{
-    fork, fork_hash, labeled, labeled_hash, merge_hash_trees, pruned, AsHashTree, Hash, HashTree,
-    NestedTree, RbTree,
-};
+use super::treap::Tree;
+use ic_certification::{fork, fork_hash, labeled, labeled_hash, merge_hash_trees, pruned, Hash, HashTree};
 use ic_http_certification::utils::{
     build_v2_certificate_header_value, cbor_encode_to_base64, more_specific_wildcards_for,
     EXACT_PATH_TERMINATOR_BYTES, PATH_PREFIX_BYTES, WILDCARD_PATH_TERMINATOR_BYTES,
@@ -65,103 +64,103 @@ impl CertPath {
     }
 }
 
-type V2Tree = NestedTree<Vec<u8>, Vec<u8>>;
-
 /// The hashed subtree certifying a set of responses under one path terminator:
 /// `expr_hash / "" / response_hash` for each response (response-only certifications).
 #[derive(Debug, Clone)]
-pub struct ResponseSet(V2Tree);
+pub struct ResponseSet(Tree);
 
 impl ResponseSet {
     /// Builds (and hashes) the subtree once.
     pub fn new<'h>(expr_hash: &Hash, hashes: impl IntoIterator<Item = &'h Hash>) -> ResponseSet {
-        let mut responses = RbTree::new();
+        let mut tree = Tree::default();
         for hash in hashes {
-            responses.insert(hash.to_vec(), V2Tree::Leaf(Vec::new()));
+            tree.insert(&[expr_hash.to_vec(), Vec::new(), hash.to_vec()], Tree::Leaf(Vec::new()));
         }
-        let mut no_request = RbTree::new();
-        no_request.insert(Vec::new(), V2Tree::Nested(responses));
-        let mut expressions = RbTree::new();
-        expressions.insert(expr_hash.to_vec(), V2Tree::Nested(no_request));
-        ResponseSet(V2Tree::Nested(expressions))
+        tree.rehash();
+        ResponseSet(tree)
     }
 }
 
 /// Both certification trees.
 #[derive(Debug, Default)]
 pub struct Trees {
-    v1: RbTree<String, Hash>,
+    /// The map under the `http_assets` label: path to body sha256.
+    v1: Tree,
     /// The subtree under the `http_expr` label.
-    v2: V2Tree,
+    v2: Tree,
 }
 
 impl Trees {
     /// Certifies `responses` at `path`, replacing whatever was certified there. The set is
-    /// cloned, not rehashed, so an asset served at several paths is hashed once.
+    /// shared, not copied or rehashed, so an asset served at several paths is hashed once.
     pub fn insert(&mut self, path: &CertPath, responses: &ResponseSet) {
         let tree_path = path.tree_path();
         // Re-certifying identical responses (an unchanged alias, a re-uploaded file) would only
-        // rehash the walk down to them.
-        if subtree_at(&self.v2, &tree_path).is_some_and(|t| t.root_hash() == responses.0.root_hash()) {
+        // dirty the walk down to them.
+        if self.v2.get(&tree_path).is_some_and(|t| t.hash() == responses.0.hash()) {
             return;
         }
-        set_subtree(&mut self.v2, &tree_path, responses.0.clone());
+        self.v2.insert(&tree_path, responses.0.clone());
     }
 
     /// Removes every v2 response certified at `path` (and nothing below it).
     pub fn remove(&mut self, path: &CertPath) {
-        self.v2.delete(&path.tree_path());
+        self.v2.remove(&path.tree_path());
     }
 
     /// Sets (or with `None` clears) the v1 body hash of `path`.
     pub fn set_v1(&mut self, path: &str, body_sha256: Option<Hash>) {
-        // Each insert or delete rehashes a path of the tree: skip when nothing changes.
+        let key = [path.as_bytes().to_vec()];
         match body_sha256 {
-            Some(hash) if self.v1.get(path.as_bytes()) != Some(&hash) => self.v1.insert(path.to_string(), hash),
-            None if self.v1.get(path.as_bytes()).is_some() => self.v1.delete(path.as_bytes()),
-            _ => {}
+            Some(hash) => {
+                if !matches!(self.v1.get(&key), Some(Tree::Leaf(old)) if *old == hash) {
+                    self.v1.insert(&key, Tree::Leaf(hash.to_vec()));
+                }
+            }
+            None => {
+                self.v1.remove(&key);
+            }
         }
     }
 
-    /// The value for `certified_data`.
+    /// Hashes every node changed since the last call, once, and returns the new root hash.
+    pub fn rehash(&mut self) -> Hash {
+        let v1 = labeled_hash(V1_LABEL, &self.v1.rehash());
+        let v2 = labeled_hash(PATH_PREFIX_BYTES, &self.v2.rehash());
+        fork_hash(&v1, &v2)
+    }
+
+    /// The value for `certified_data` (nodes changed since [`Trees::rehash`] are hashed on the
+    /// fly, uncached).
     pub fn root_hash(&self) -> Hash {
         fork_hash(&self.v1_labeled_hash(), &self.v2_labeled_hash())
     }
 
     fn v2_labeled_hash(&self) -> Hash {
-        labeled_hash(PATH_PREFIX_BYTES, &self.v2.root_hash())
+        labeled_hash(PATH_PREFIX_BYTES, &self.v2.hash())
     }
 
     /// The whole tree, CBOR-encoded with the self-describe tag, for the `certified_tree` query.
     pub fn full_tree_cbor(&self) -> Vec<u8> {
-        let tree = fork(
-            labeled(V1_LABEL, self.v1.as_hash_tree()),
-            labeled(PATH_PREFIX_BYTES, self.v2.as_hash_tree()),
-        );
+        let tree = fork(labeled(V1_LABEL, self.v1.full()), labeled(PATH_PREFIX_BYTES, self.v2.full()));
         let mut serializer = serde_cbor::Serializer::new(Vec::new());
         serializer.self_describe().expect("writing to a Vec cannot fail");
         serde::Serialize::serialize(&tree, &mut serializer).expect("a hash tree always serializes");
         serializer.into_inner()
     }
 
-    /// Every certified leaf path of both trees, sorted. Tree shape (and so the root hash) depends
-    /// on insertion order; this listing does not, so tests compare it.
+    /// Every certified leaf path of both trees, sorted.
     #[cfg(test)]
     pub fn leaves(&self) -> Vec<Vec<Vec<u8>>> {
-        let mut leaves: Vec<Vec<Vec<u8>>> = labeled(PATH_PREFIX_BYTES, self.v2.as_hash_tree())
-            .list_paths()
-            .into_iter()
-            .map(|path| path.iter().map(|l| l.as_bytes().to_vec()).collect())
-            .collect();
-        for (key, hash) in self.v1.iter() {
-            leaves.push(vec![V1_LABEL.to_vec(), key.as_bytes().to_vec(), hash.to_vec()]);
-        }
+        let tree = fork(labeled(V1_LABEL, self.v1.full()), labeled(PATH_PREFIX_BYTES, self.v2.full()));
+        let mut leaves: Vec<Vec<Vec<u8>>> =
+            tree.list_paths().into_iter().map(|path| path.iter().map(|l| l.as_bytes().to_vec()).collect()).collect();
         leaves.sort();
         leaves
     }
 
     fn v1_labeled_hash(&self) -> Hash {
-        labeled_hash(V1_LABEL, &self.v1.root_hash())
+        labeled_hash(V1_LABEL, &self.v1.hash())
     }
 
     /// The v2 `IC-Certificate` header value proving the response with `response_hash` at `path`
@@ -209,10 +208,11 @@ impl Trees {
     /// The v1 `IC-Certificate` header value for a request to `path`; the witness covers `path`
     /// and `/index.html`, the fallback v1 verifiers try.
     pub fn v1_header(&self, certificate: &[u8], path: &str) -> String {
-        let witness = if self.v1.get(path.as_bytes()).is_some() {
-            self.v1.witness(path.as_bytes())
+        let key = [path.as_bytes().to_vec()];
+        let witness = if self.v1.get(&key).is_some() {
+            self.v1.witness(&key)
         } else {
-            self.v1.witness(b"/index.html")
+            self.v1.witness(&[b"/index.html".to_vec()])
         };
         let tree = fork(labeled(V1_LABEL, witness), pruned(self.v2_labeled_hash()));
         format!(
@@ -220,37 +220,6 @@ impl Trees {
             BASE64.encode(certificate),
             cbor_encode_to_base64(&tree)
         )
-    }
-}
-
-/// The subtree at `path`, if there is one.
-fn subtree_at<'a>(node: &'a V2Tree, path: &[Vec<u8>]) -> Option<&'a V2Tree> {
-    match (path.split_first(), node) {
-        (None, _) => Some(node),
-        (Some((first, rest)), V2Tree::Nested(tree)) => subtree_at(tree.get(first)?, rest),
-        (Some(_), V2Tree::Leaf(_)) => None,
-    }
-}
-
-/// Puts `subtree` at `path`, creating the nodes above it and replacing what was there.
-fn set_subtree(node: &mut V2Tree, path: &[Vec<u8>], subtree: V2Tree) {
-    let Some((first, rest)) = path.split_first() else {
-        *node = subtree;
-        return;
-    };
-    if let V2Tree::Leaf(_) = node {
-        *node = V2Tree::default();
-    }
-    let V2Tree::Nested(tree) = node else { return };
-    if rest.is_empty() {
-        tree.insert(first.clone(), subtree);
-    } else if tree.get(first).is_some() {
-        tree.modify(first, |child| set_subtree(child, rest, subtree));
-    } else {
-        // A new branch is built off-tree and inserted whole: one rehashing walk, not two.
-        let mut child = V2Tree::default();
-        set_subtree(&mut child, rest, subtree);
-        tree.insert(first.clone(), child);
     }
 }
 
@@ -292,7 +261,7 @@ mod tests {
             trees.insert(&path, &ResponseSet::new(&EXPR, &hashes));
         }
         let library = library_tree();
-        assert_eq!(trees.v2_labeled_hash(), library.root_hash());
+        let root = trees.rehash();
         for (path, request, hash) in [
             (CertPath::Exact("/a.html".into()), "/a.html", [3; 32]),
             (CertPath::Exact("/docs/x/y.css".into()), "/docs/x/y.css", [9; 32]),
@@ -303,7 +272,22 @@ mod tests {
             let http_path = path.to_http();
             let entry = HttpCertificationTreeEntry::new(&http_path, HttpCertification::response_only_prehashed(EXPR, hash));
             let theirs = library.witness(&entry, request).unwrap();
-            assert_eq!(ours, theirs, "{request}");
+            // Same labels revealed as the library's witness (the fork shape inside each map
+            // differs: ours depends only on the label set), and a valid proof of our root.
+            assert_eq!(ours.list_paths(), theirs.list_paths(), "{request}");
+            let proof = fork(pruned(trees.v1_labeled_hash()), ours.clone());
+            assert_eq!(proof.digest(), root, "{request}");
+            let requested = CertPath::Exact(request.to_string()).tree_path();
+            if let CertPath::Wildcard(_) = path {
+                let mut absent = vec![PATH_PREFIX_BYTES.to_vec()];
+                absent.extend(requested.clone());
+                assert_eq!(ours.lookup_subtree(&absent), theirs.lookup_subtree(&absent), "{request}");
+                for more_specific in more_specific_wildcards_for(&requested, &path.tree_path()) {
+                    let mut p = vec![PATH_PREFIX_BYTES.to_vec()];
+                    p.extend(more_specific);
+                    assert!(matches!(ours.lookup_subtree(&p), ic_certification::SubtreeLookupResult::Absent), "{request}");
+                }
+            }
         }
     }
 
@@ -313,7 +297,7 @@ mod tests {
         trees.set_v1("/a.html", Some([7; 32]));
         let path = CertPath::Exact("/a.html".into());
         trees.insert(&path, &ResponseSet::new(&EXPR, [&[2; 32]]));
-        let v1 = trees.v1.witness(b"/a.html");
+        let v1 = trees.v1.witness(&[b"/a.html".to_vec()]);
         let v1_tree = fork(labeled(V1_LABEL, v1), pruned(trees.v2_labeled_hash()));
         assert_eq!(v1_tree.digest(), trees.root_hash());
         assert_eq!(v1_tree.lookup_path([V1_LABEL, b"/a.html"]), LookupResult::Found(&[7; 32]));
@@ -331,6 +315,7 @@ mod tests {
         let mut fresh = Trees::default();
         fresh.insert(&path, &ResponseSet::new(&EXPR, [&[4; 32]]));
         assert_eq!(trees.leaves(), fresh.leaves());
+        assert_eq!(trees.rehash(), fresh.rehash());
     }
 
     #[test]

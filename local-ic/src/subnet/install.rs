@@ -25,6 +25,18 @@ pub enum InstallMode {
     Upgrade,
 }
 
+/// A completed `install_code`, with the figures of the canister hooks it ran.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InstallOutcome {
+    /// Instructions executed by `canister_init` (install, reinstall) or by `canister_pre_upgrade`
+    /// plus `canister_post_upgrade` (upgrade); 0 when the module exports none of them.
+    pub instructions: u64,
+    /// The canister's Wasm heap size after the install, in bytes.
+    pub heap_bytes: u64,
+    /// The canister's stable memory size after the install, in bytes.
+    pub stable_bytes: u64,
+}
+
 /// Why `install_code` failed. The canister is unchanged in every case.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum InstallError {
@@ -54,7 +66,7 @@ impl LocalIc {
         wasm: &[u8],
         arg: Vec<u8>,
         mode: InstallMode,
-    ) -> Result<(), InstallError> {
+    ) -> Result<InstallOutcome, InstallError> {
         let record = self.canisters.get(&canister).ok_or_else(|| Reject::canister_not_found(canister))?;
         if !record.controllers.contains(&sender) {
             return Err(Reject::not_controller(canister, &record.controllers, sender).into());
@@ -77,27 +89,33 @@ impl LocalIc {
             _ => {}
         }
         let mut fresh = LiveInstance::new(module, canister).map_err(|trap| trap.to_reject(canister))?;
-        if mode == InstallMode::Upgrade {
-            upgrade(record, fresh, pre_env, env, canister)?;
+        let instructions = if mode == InstallMode::Upgrade {
+            upgrade(record, fresh, pre_env, env, canister)?
         } else {
             let mut system = SystemState::default();
+            let mut spent = 0;
             if fresh.module().entry_points.init {
                 let executed = fresh.run(&mut system, env, &Entry::Export("canister_init".into()), OnSuccess::Commit);
                 if let Some(trap) = executed.trap {
                     return Err(trap.to_reject(canister).into());
                 }
                 record.cycles = executed.env.cycle_balance;
+                spent = executed.instructions;
             }
             record.system = system;
             record.code = Some(fresh);
-        }
+            spent
+        };
         record.version += 1;
+        let outcome =
+            InstallOutcome { instructions, heap_bytes: record.heap_bytes(), stable_bytes: record.system.stable.size_bytes() };
         self.certificates.clear();
-        Ok(())
+        Ok(outcome)
     }
 }
 
-fn upgrade(record: &mut Canister, mut fresh: LiveInstance, pre_env: Env, mut env: Env, canister: Principal) -> Result<(), InstallError> {
+/// Runs the upgrade hooks; returns the instructions both spent.
+fn upgrade(record: &mut Canister, mut fresh: LiveInstance, pre_env: Env, mut env: Env, canister: Principal) -> Result<u64, InstallError> {
     let Some(old) = record.code.as_mut() else {
         return Err(Reject::no_wasm_module(canister).into());
     };
@@ -121,10 +139,11 @@ fn upgrade(record: &mut Canister, mut fresh: LiveInstance, pre_env: Env, mut env
             return Err(trap.to_reject(canister).into());
         }
         record.cycles = executed.env.cycle_balance;
+        spent += executed.instructions;
     } else {
         record.system.checkpoint();
         record.cycles = env.cycle_balance;
     }
     record.code = Some(fresh);
-    Ok(())
+    Ok(spent)
 }

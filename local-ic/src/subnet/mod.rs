@@ -22,7 +22,7 @@ use crate::outcome::{CallError, CallOutcome};
 use crate::reject::{ErrorCode, Reject};
 use canister::Canister;
 
-pub use install::{InstallError, InstallMode};
+pub use install::{InstallError, InstallMode, InstallOutcome};
 
 /// An in-process IC application subnet.
 pub struct LocalIc {

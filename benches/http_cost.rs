@@ -143,6 +143,8 @@ fn main() {
             empty.instructions
         ),
         measured: per_asset,
+        // An install hook sends no reply, so nothing is transmitted.
+        total: per_asset,
         unit: "instructions",
         goal: Some(50_000.0),
         heap: upgraded.heap_bytes,

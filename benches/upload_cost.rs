@@ -3,7 +3,9 @@
 //!
 //! Run: `cargo bench -p asset-canister --bench upload_cost`
 
+use asset_canister_core::state::HASHED_BYTES_PER_MESSAGE;
 use asset_canister_core::types::*;
+use local_ic::limits::UPDATE_INSTRUCTIONS;
 use candid::{Decode, Encode, Nat, Principal};
 use local_ic::{InstallMode, LocalIc};
 use serde_bytes::ByteBuf;
@@ -44,6 +46,7 @@ fn main() {
             upload_instructions as f64 / bytes
         );
         let key = format!("/f{chunks}");
+        let sha256 = Sha256::digest(&content);
         let ops = vec![
             BatchOperationKind::CreateAsset(CreateAssetArguments {
                 key: key.clone(),
@@ -58,7 +61,7 @@ fn main() {
                 content_encoding: "identity".into(),
                 chunk_ids: ids,
                 last_chunk: None,
-                sha256: Some(ByteBuf::from(Sha256::digest(&content).to_vec())),
+                sha256: Some(ByteBuf::from(sha256.to_vec())),
             }),
         ];
         let arg = CommitBatchArguments { batch_id: Nat::from(0u64), operations: ops };
@@ -69,6 +72,15 @@ fn main() {
             out.instructions,
             out.instructions as f64 / bytes
         );
+        if chunks > 1 {
+            let per_byte = out.instructions as f64 / bytes;
+            println!(
+                "hashing share of one commit message: {HASHED_BYTES_PER_MESSAGE} bytes x {per_byte:.2} = {:.2} B instructions ({:.0}% of the {:.0} B update limit)",
+                HASHED_BYTES_PER_MESSAGE as f64 * per_byte / 1e9,
+                100.0 * HASHED_BYTES_PER_MESSAGE as f64 * per_byte / UPDATE_INSTRUCTIONS as f64,
+                UPDATE_INSTRUCTIONS as f64 / 1e9
+            );
+        }
         let get = GetChunkArg { key, content_encoding: "identity".into(), index: Nat::from(0u64), sha256: None };
         let out = ic.query_call(canister, me, "get_chunk", Encode!(&get).unwrap()).unwrap();
         println!(

@@ -7,7 +7,7 @@
 //! serves it.)
 
 use asset_canister_core::permissions::Caller;
-use asset_canister_core::state::State;
+use asset_canister_core::state::{CommitProgress, State, HASHED_BYTES_PER_MESSAGE};
 use asset_canister_core::types::*;
 use candid::{Nat, Principal};
 use ic_stable_structures::VectorMemory;
@@ -66,7 +66,8 @@ fn state_hash_equals_ic_asset_compute_state_hash() {
             sha256: Some(ByteBuf::from(Sha256::digest(content).to_vec())),
         }));
     }
-    state.commit_batch(&me, &CommitBatchArguments { batch_id: batch, operations: ops }, NOW).unwrap();
+    let args = CommitBatchArguments { batch_id: batch, operations: ops };
+    assert_eq!(state.commit_batch(&me, &args, NOW, HASHED_BYTES_PER_MESSAGE), Ok(CommitProgress::Done));
     assert_eq!(state.compute_state_hash(), Some(expected));
     assert_ne!(state.list(&ListRequest { start: Some(Nat::from(0u64)), length: None }).len(), 0);
 }

@@ -1,9 +1,10 @@
 //! The asset canister's shell: `ic_cdk` entry points over `asset-canister-core`.
 //!
 //! Owns only the system interface: decoding, reading the caller, time and controller status,
-//! and turning the core's typed errors into traps (the legacy canister rejects with a trap, and
-//! uploaders such as `ic-asset` expect `()` replies, not `Result`s). No behaviour lives here.
-//! Invariant: every entry point is one call into the core.
+//! turning the core's typed errors into traps (the legacy canister rejects with a trap, and
+//! uploaders such as `ic-asset` expect `()` replies, not `Result`s), and continuing a commit in
+//! the next message when the core asks for it. No behaviour lives here. Invariant: every entry
+//! point is one call into the core, repeated while the core answers `Pending`.
 
 mod http;
 #[cfg(test)]
@@ -11,10 +12,11 @@ mod ic_asset_compat;
 
 use asset_canister_core::error::Error;
 use asset_canister_core::permissions::Caller;
-use asset_canister_core::state::{State, API_VERSION};
+use asset_canister_core::state::{CommitProgress, State, API_VERSION, HASHED_BYTES_PER_MESSAGE};
 use asset_canister_core::types::*;
 use candid::Principal;
-use ic_cdk::api::{is_controller, msg_caller, time};
+use ic_cdk::api::{canister_self, is_controller, msg_caller, time};
+use ic_cdk::call::Call;
 use ic_cdk::{init, post_upgrade, pre_upgrade, query, trap, update};
 use ic_stable_structures::DefaultMemoryImpl;
 use serde_bytes::ByteBuf;
@@ -47,6 +49,35 @@ fn caller() -> Caller {
 
 fn ok<T>(r: Result<T, Error>) -> T {
     r.unwrap_or_else(|e| trap(e.to_string()))
+}
+
+/// The hidden method a commit calls on its own canister to continue in a new message.
+const CONTINUE_COMMIT: &str = "continue_commit";
+
+/// Runs a commit one message's share at a time ([`HASHED_BYTES_PER_MESSAGE`] of hashing each).
+/// Between shares it awaits a call to this canister, so the next share runs in the callback, a
+/// new message with its own instruction limit. An error traps in whichever message finds it;
+/// only the share that answers `Done` changes stable memory.
+async fn commit_in_messages(mut share: impl FnMut(&mut State<Memory>, &Caller, u64) -> Result<CommitProgress, Error>) {
+    let principal = msg_caller();
+    loop {
+        let caller = Caller { principal, is_controller: is_controller(&principal) };
+        if with_mut(|s| ok(share(s, &caller, time()))) == CommitProgress::Done {
+            return;
+        }
+        if let Err(e) = Call::unbounded_wait(canister_self(), CONTINUE_COMMIT).await {
+            trap(format!("could not continue the commit in a new message: {e}"));
+        }
+    }
+}
+
+/// Does nothing: awaiting it ends the current message of a long commit (see
+/// [`commit_in_messages`]). Not in the Candid interface; only the canister itself may call it.
+#[update(hidden = true)]
+fn continue_commit() {
+    if msg_caller() != canister_self() {
+        trap("continue_commit is internal to the asset canister");
+    }
 }
 
 #[init]
@@ -91,8 +122,8 @@ fn create_chunks(arg: CreateChunksArg) -> CreateChunksResponse {
 }
 
 #[update]
-fn commit_batch(arg: CommitBatchArguments) {
-    with_mut(|s| ok(s.commit_batch(&caller(), &arg, time())))
+async fn commit_batch(arg: CommitBatchArguments) {
+    commit_in_messages(|s, caller, now| s.commit_batch(caller, &arg, now, HASHED_BYTES_PER_MESSAGE)).await
 }
 
 #[update]
@@ -106,8 +137,8 @@ fn compute_evidence(arg: ComputeEvidenceArguments) -> Option<ByteBuf> {
 }
 
 #[update]
-fn commit_proposed_batch(arg: CommitProposedBatchArguments) {
-    with_mut(|s| ok(s.commit_proposed_batch(&caller(), &arg, time())))
+async fn commit_proposed_batch(arg: CommitProposedBatchArguments) {
+    commit_in_messages(|s, caller, now| s.commit_proposed_batch(caller, &arg, now, HASHED_BYTES_PER_MESSAGE)).await
 }
 
 #[update]
@@ -138,8 +169,8 @@ fn create_asset(arg: CreateAssetArguments) {
 }
 
 #[update]
-fn set_asset_content(arg: SetAssetContentArguments) {
-    with_mut(|s| ok(s.set_asset_content(&caller(), arg, time())))
+async fn set_asset_content(arg: SetAssetContentArguments) {
+    commit_in_messages(|s, caller, now| s.set_asset_content(caller, &arg, now, HASHED_BYTES_PER_MESSAGE)).await
 }
 
 #[update]

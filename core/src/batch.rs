@@ -13,6 +13,7 @@ use crate::types::CommitBatchArguments;
 use candid::{Decode, Encode, Nat};
 use ic_stable_structures::storable::Bound;
 use ic_stable_structures::{Memory, StableBTreeMap, StableCell, Storable};
+use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 
 /// A batch expires this long after its creation or last chunk, unless its evidence is computed.
@@ -90,33 +91,50 @@ impl Storable for BatchRecord {
     };
 }
 
-/// One uploaded chunk: its batch and where its bytes are.
+/// Chunks up to this size are hashed when uploaded.
+///
+/// A small chunk is usually a whole small file, so its hash is the encoding's sha256 and a
+/// commit of many small files then hashes nothing (the cost moves into the upload messages,
+/// spread over them). A large chunk is usually one piece of a large file, whose hash the commit
+/// must compute over all pieces anyway, so hashing it at upload would be wasted. ic-asset cuts
+/// files into 1,900,000-byte chunks, so its last piece of a large file may still be hashed in
+/// vain: at most this many bytes per file.
+pub const UPLOAD_HASH_MAX_CHUNK: usize = 1 << 20;
+
+/// One uploaded chunk: its batch, where its bytes are and, if small, their sha256.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ChunkRecord {
     /// Owning batch.
     pub batch_id: u64,
     /// Bytes in the blob region.
     pub extent: Extent,
+    /// sha256 of the bytes, computed at upload for chunks up to [`UPLOAD_HASH_MAX_CHUNK`].
+    pub sha256: Option<[u8; 32]>,
 }
 
 impl Storable for ChunkRecord {
     fn to_bytes(&self) -> Cow<'_, [u8]> {
-        let mut v = Vec::with_capacity(24);
+        let mut v = Vec::with_capacity(57);
         v.extend_from_slice(&self.batch_id.to_be_bytes());
         self.extent.encode_into(&mut v);
+        v.push(self.sha256.is_some() as u8);
+        v.extend_from_slice(&self.sha256.unwrap_or([0; 32]));
         Cow::Owned(v)
     }
     fn into_bytes(self) -> Vec<u8> {
         self.to_bytes().into_owned()
     }
     fn from_bytes(bytes: Cow<[u8]>) -> Self {
+        let mut sha256 = [0u8; 32];
+        sha256.copy_from_slice(&bytes[25..57]);
         ChunkRecord {
             batch_id: u64_at(&bytes, 0),
             extent: Extent::decode(&bytes[8..24]),
+            sha256: (bytes[24] == 1).then_some(sha256),
         }
     }
     const BOUND: Bound = Bound::Bounded {
-        max_size: 24,
+        max_size: 57,
         is_fixed_size: true,
     };
 }
@@ -241,7 +259,8 @@ impl<M: Memory> Batches<M> {
             let chunk_id = c.next_chunk_id;
             c.next_chunk_id += 1;
             let extent = blob.write_new(content);
-            self.chunks.insert(chunk_id, ChunkRecord { batch_id: id, extent });
+            let sha256 = (content.len() <= UPLOAD_HASH_MAX_CHUNK).then(|| Sha256::digest(content).into());
+            self.chunks.insert(chunk_id, ChunkRecord { batch_id: id, extent, sha256 });
             self.batch_chunks.insert((id, chunk_id), ());
             ids.push(chunk_id);
         }

@@ -183,12 +183,4 @@ pub enum OperationError {
         /// Hex of the content's sha256.
         actual: String,
     },
-    /// The commit would hash more content than one message may (split it into several).
-    #[error("commit hashes {bytes} bytes of content, more than the {max} allowed per message")]
-    HashBudgetExceeded {
-        /// Content bytes the commit would hash.
-        bytes: u64,
-        /// The per-message limit.
-        max: u64,
-    },
 }

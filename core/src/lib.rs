@@ -7,6 +7,7 @@
 pub mod batch;
 pub mod certification;
 pub mod changes;
+mod chunk_hashing;
 pub mod config;
 pub mod content_hash;
 pub mod error;

@@ -1,43 +1,60 @@
-//! Batch operations: validate a whole commit first, then apply it without a failure point.
+//! Batch operations: validate a whole commit first, hash its content (possibly over several
+//! messages), then apply it without a failure point.
 //!
 //! Owns the meaning of `CreateAsset`, `SetAssetContent`, `UnsetAssetContent`, `DeleteAsset`,
 //! `Clear` and `SetAssetProperties`. Does not check permissions or touch batches beyond taking
-//! the chunks a commit uses. Invariant: [`validate`] reads only, and [`apply`] of a validated
-//! plan cannot fail, so a commit is all or nothing and an invalid one changes no byte.
+//! the chunks a commit uses. Invariant: [`validate`] and [`hash`] change no stable memory,
+//! and [`apply`] of a hashed plan cannot fail, so a commit is all or nothing and an invalid one
+//! changes no byte. The type of a plan's content hash ([`Pending`], then [`ContentHashes`])
+//! makes applying an unhashed plan unrepresentable.
 
 use crate::batch::{id_u64, Batches};
+use crate::certification::CHUNK_SIZE;
 use crate::changes::Changes;
+use crate::chunk_hashing::{ChunkHashing, ChunkList};
+use crate::content_hash::{ContentHasher, ContentHashes};
 use crate::error::{Error, OperationError};
 use crate::evidence::normalize_headers;
+use crate::store::blob::Extent;
 use crate::store::records::{AssetRecord, EncodingRecord};
-use crate::store::blob::{BlobRegion, Extent};
 use crate::store::Store;
-use crate::content_hash::{ContentHasher, ContentHashes};
 use crate::types::{BatchOperationKind, CreateAssetArguments, SetAssetPropertiesArguments};
 use ic_stable_structures::Memory;
 use std::collections::{HashMap, HashSet};
 
-/// Content bytes one commit may hash while checking sha256s.
+/// Content bytes one message may hash for a commit; a commit with more content continues in
+/// later messages (see `State::commit_batch`).
 ///
-/// Measured with `benches/upload_cost.rs` (local-ic metering, Wasm built by scripts/build.sh):
-/// a commit of one 1.9 MB asset costs 79 instructions per byte, one of 15.2 MB (8 chunks)
-/// 156 per byte, both including the certification of the new content. 200 MiB at 160 per byte
-/// is 34 billion instructions, under the 40 billion limit of an update message. Larger
-/// commits are refused with [`OperationError::HashBudgetExceeded`]; ic-asset's groups of 500
-/// operations stay below it unless they carry very large files (a resumable commit is not
-/// implemented).
-pub const MAX_HASHED_BYTES_PER_MESSAGE: u64 = 200 << 20;
+/// Measured with `benches/upload_cost.rs` on local-ic's meter (Wasm from scripts/build.sh):
+/// committing one 15.2 MB file (8 chunks) costs 142.5 instructions per byte (the whole sha256
+/// plus the part sha256s, about 71 each; certification no longer reads content), one 1.9 MB
+/// file 77.5 per byte (no part hashes). 100 MiB at 142.5 per byte is 14.9 billion
+/// instructions, 37% of the 40 billion an update message may use: the message that finishes
+/// hashing also validates, applies and certifies the whole commit (ic-asset sends up to 500
+/// operations), which keeps well inside the remaining 25 billion.
+pub const HASHED_BYTES_PER_MESSAGE: u64 = 100 << 20;
 
-/// One validated operation, ready to apply.
+/// The content hash of a validated `SetAssetContent` before hashing: what to hash and check.
 #[derive(Debug)]
-pub(crate) enum Step {
+pub(crate) struct Pending {
+    /// Extents of the chunks, same order as the step's `chunk_ids`.
+    extents: Vec<Extent>,
+    /// The sha256 the uploader gave, to check.
+    given: Option<[u8; 32]>,
+    /// The hash when known without reading content (one chunk hashed at upload, no last chunk).
+    known: Option<[u8; 32]>,
+}
+
+/// One validated operation; `H` is [`Pending`] until [`hash`] makes it [`ContentHashes`].
+#[derive(Debug)]
+pub(crate) enum Step<H> {
     Create(String, AssetRecord),
     SetContent {
         key: String,
         encoding: String,
         chunk_ids: Vec<u64>,
         last_chunk: Option<Vec<u8>>,
-        hashes: ContentHashes,
+        hash: H,
         total_length: u64,
     },
     Unset(String, String),
@@ -78,17 +95,16 @@ pub(crate) fn validate<M: Memory>(
     store: &Store<M>,
     batches: &Batches<M>,
     ops: &[BatchOperationKind],
-) -> Result<Vec<Step>, Error> {
+) -> Result<Vec<Step<Pending>>, Error> {
     let mut view = View {
         store,
         cleared: false,
         overlay: HashMap::new(),
     };
     let mut used = HashSet::new();
-    let mut hashed = 0u64;
     let mut plan = Vec::with_capacity(ops.len());
     for (index, op) in ops.iter().enumerate() {
-        let step = validate_one(&mut view, batches, &mut used, &mut hashed, op)
+        let step = validate_one(&mut view, batches, &mut used, op)
             .map_err(|reason| Error::Operation { index, reason })?;
         plan.push(step);
     }
@@ -99,9 +115,8 @@ fn validate_one<M: Memory>(
     view: &mut View<'_, M>,
     batches: &Batches<M>,
     used: &mut HashSet<u64>,
-    hashed: &mut u64,
     op: &BatchOperationKind,
-) -> Result<Step, OperationError> {
+) -> Result<Step<Pending>, OperationError> {
     let need = |view: &View<'_, M>, key: &str| {
         if view.exists(key) {
             Ok(())
@@ -121,6 +136,7 @@ fn validate_one<M: Memory>(
             need(view, &a.key)?;
             let mut ids = Vec::with_capacity(a.chunk_ids.len());
             let mut extents = Vec::with_capacity(a.chunk_ids.len());
+            let mut upload_hash = None;
             for id in &a.chunk_ids {
                 let not_found = || OperationError::ChunkNotFound { chunk_id: id.clone() };
                 let n = id_u64(id).ok_or_else(not_found)?;
@@ -130,50 +146,28 @@ fn validate_one<M: Memory>(
                 }
                 ids.push(n);
                 extents.push(chunk.extent);
+                upload_hash = chunk.sha256;
             }
             let last = a.last_chunk.as_ref().map(|b| b.to_vec());
             let total_length =
                 extents.iter().map(|e| e.len).sum::<u64>() + last.as_ref().map_or(0, |l| l.len() as u64);
-            if let Some(given) = &a.sha256 {
-                if given.len() != 32 {
-                    return Err(OperationError::InvalidSha256Length {
+            let given = match &a.sha256 {
+                None => None,
+                Some(given) => Some(<[u8; 32]>::try_from(given.as_slice()).map_err(|_| {
+                    OperationError::InvalidSha256Length {
                         key: a.key.clone(),
                         encoding: a.content_encoding.clone(),
                         len: given.len(),
-                    });
-                }
-            }
-            *hashed += total_length;
-            if *hashed > MAX_HASHED_BYTES_PER_MESSAGE {
-                return Err(OperationError::HashBudgetExceeded {
-                    bytes: *hashed,
-                    max: MAX_HASHED_BYTES_PER_MESSAGE,
-                });
-            }
-            let mut hasher = ContentHasher::default();
-            for e in &extents {
-                hash_extent(view.store.blob(), *e, &mut hasher);
-            }
-            if let Some(l) = &last {
-                hasher.update(l);
-            }
-            let hashes = hasher.finish();
-            if let Some(given) = &a.sha256 {
-                if given.as_slice() != hashes.sha256 {
-                    return Err(OperationError::Sha256Mismatch {
-                        key: a.key.clone(),
-                        encoding: a.content_encoding.clone(),
-                        given: hex(given),
-                        actual: hex(&hashes.sha256),
-                    });
-                }
-            }
+                    }
+                })?),
+            };
+            let known = upload_hash.filter(|_| ids.len() == 1 && last.is_none() && total_length <= CHUNK_SIZE);
             Step::SetContent {
                 key: a.key.clone(),
                 encoding: a.content_encoding.clone(),
                 chunk_ids: ids,
                 last_chunk: last,
-                hashes,
+                hash: Pending { extents, given, known },
                 total_length,
             }
         }
@@ -197,18 +191,61 @@ fn validate_one<M: Memory>(
     })
 }
 
-/// Bytes read from stable memory per piece while hashing: the heap never holds a whole asset.
-const READ_PIECE: usize = 256 * 1024;
+/// The chunk sequences a plan still needs hashed, for [`ChunkHashing::advance`].
+pub(crate) fn chunks_to_hash(plan: &[Step<Pending>]) -> Vec<ChunkList<'_>> {
+    plan.iter()
+        .filter_map(|step| match step {
+            Step::SetContent { chunk_ids, hash, .. } if hash.known.is_none() && !chunk_ids.is_empty() => {
+                Some(ChunkList { ids: chunk_ids, extents: &hash.extents })
+            }
+            _ => None,
+        })
+        .collect()
+}
 
-/// Feeds an extent's bytes to `hasher`, one bounded piece at a time.
-fn hash_extent<M: Memory>(blob: &BlobRegion<M>, extent: Extent, hasher: &mut ContentHasher) {
-    let mut buf = vec![0u8; READ_PIECE.min(extent.len as usize)];
-    let mut at = 0;
-    while at < extent.len {
-        let n = blob.read_into(extent, at, &mut buf);
-        hasher.update(&buf[..n]);
-        at += n as u64;
+/// Finishes every content hash (chunk hashes from `hashing`, then the inline last chunk) and
+/// checks the sha256s given. `Ok(None)` when a chunk sequence is not completely hashed yet.
+pub(crate) fn hash(plan: Vec<Step<Pending>>, hashing: &ChunkHashing) -> Result<Option<Vec<Step<ContentHashes>>>, Error> {
+    let mut hashed = Vec::with_capacity(plan.len());
+    for (index, step) in plan.into_iter().enumerate() {
+        hashed.push(match step {
+            Step::SetContent { key, encoding, chunk_ids, last_chunk, hash, total_length } => {
+                let hashes = match hash.known {
+                    Some(sha256) => ContentHashes { sha256, part_sha256: Vec::new() },
+                    None => {
+                        let mut hasher = if chunk_ids.is_empty() {
+                            ContentHasher::default()
+                        } else {
+                            match hashing.finished(&chunk_ids, &hash.extents) {
+                                Some(h) => h.clone(),
+                                None => return Ok(None),
+                            }
+                        };
+                        if let Some(last) = &last_chunk {
+                            hasher.update(last);
+                        }
+                        hasher.finish()
+                    }
+                };
+                if let Some(given) = hash.given.filter(|g| *g != hashes.sha256) {
+                    let reason = OperationError::Sha256Mismatch {
+                        key,
+                        encoding,
+                        given: hex(&given),
+                        actual: hex(&hashes.sha256),
+                    };
+                    return Err(Error::Operation { index, reason });
+                }
+                Step::SetContent { key, encoding, chunk_ids, last_chunk, hash: hashes, total_length }
+            }
+            Step::Create(k, r) => Step::Create(k, r),
+            Step::Unset(k, e) => Step::Unset(k, e),
+            Step::Delete(k) => Step::Delete(k),
+            Step::Clear => Step::Clear,
+            Step::SetProperties(a) => Step::SetProperties(a),
+        });
     }
+    Ok(Some(hashed))
 }
 
 /// Lower-case hex.
@@ -216,11 +253,12 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Applies a validated plan. Cannot fail: every precondition was checked by [`validate`].
+/// Applies a validated, hashed plan. Cannot fail: every precondition was checked by
+/// [`validate`] and [`hash`] in this same message.
 pub(crate) fn apply<M: Memory>(
     store: &mut Store<M>,
     batches: &mut Batches<M>,
-    plan: Vec<Step>,
+    plan: Vec<Step<ContentHashes>>,
     now_ns: u64,
     changes: &mut Changes,
 ) {
@@ -235,7 +273,7 @@ pub(crate) fn apply<M: Memory>(
                 encoding,
                 chunk_ids,
                 last_chunk,
-                hashes,
+                hash: hashes,
                 total_length,
             } => {
                 let mut extents: Vec<_> = chunk_ids

@@ -21,11 +21,13 @@
 
 use crate::batch::{id_u64, Batches};
 use crate::changes::Changes;
+use crate::chunk_hashing::ChunkHashing;
 use crate::config::{Limits, Settings, MAX_LIST_PAGE};
 use crate::content_hash::ContentHashes;
 use crate::error::{Error, OperationError};
 use crate::evidence::{EvidenceComputation, DEFAULT_MAX_ITERATIONS};
 use crate::operations::{self, hex, new_record};
+pub use crate::operations::HASHED_BYTES_PER_MESSAGE;
 use crate::permissions::{Caller, Permissions};
 use crate::store::blob::BlobRegion;
 use crate::store::memory_ids as ids;
@@ -83,6 +85,16 @@ pub struct AssetView {
     pub encodings: Vec<EncodingView>,
 }
 
+/// Where a commit stands after one message's share of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommitProgress {
+    /// Applied (or failed with an `Err` instead).
+    Done,
+    /// Content is still being hashed: call again with the same arguments in a later message.
+    /// Nothing changed in stable memory.
+    Pending,
+}
+
 /// The whole canister state.
 pub struct State<M: Memory> {
     store: Store<VM<M>>,
@@ -90,6 +102,7 @@ pub struct State<M: Memory> {
     permissions: Permissions<VM<M>>,
     settings: StableCell<Settings, VM<M>>,
     evidence: HashMap<u64, EvidenceComputation>,
+    hashing: ChunkHashing,
     state_hash: StateHashJob,
     version: u64,
     changes: Changes,
@@ -118,6 +131,7 @@ impl<M: Memory> State<M> {
             permissions: Permissions::init(m(ids::PERMISSIONS)),
             settings: StableCell::init(m(ids::SETTINGS), Settings::default()),
             evidence: HashMap::new(),
+            hashing: ChunkHashing::default(),
             state_hash: StateHashJob::default(),
             version: 0,
             changes: Changes::default(),
@@ -194,8 +208,18 @@ impl<M: Memory> State<M> {
         self.batches.create_chunks(self.store.blob_mut(), batch_id, contents, now_ns, &limits)
     }
 
-    /// `commit_batch` (Commit). Batch id 0 applies the operations and deletes no batch.
-    pub fn commit_batch(&mut self, caller: &Caller, args: &CommitBatchArguments, now_ns: u64) -> Result<(), Error> {
+    /// `commit_batch` (Commit), one message's share of it: hashes at most `hash_budget` bytes
+    /// of content ([`HASHED_BYTES_PER_MESSAGE`] in the canister); `Pending` asks the caller to
+    /// call again with the same arguments in a later message. Every call re-validates the whole
+    /// commit; the call that returns `Done` applies it, so the assets change in one message or
+    /// not at all. Batch id 0 applies the operations and deletes no batch.
+    pub fn commit_batch(
+        &mut self,
+        caller: &Caller,
+        args: &CommitBatchArguments,
+        now_ns: u64,
+        hash_budget: u64,
+    ) -> Result<CommitProgress, Error> {
         self.permissions.require(caller, Permission::Commit)?;
         let batch = if args.batch_id == 0u64 {
             None
@@ -206,12 +230,35 @@ impl<M: Memory> State<M> {
             }
             Some(id)
         };
-        self.commit_operations(&args.operations, batch, now_ns)
+        self.commit_operations(&args.operations, batch, now_ns, hash_budget)
     }
 
-    fn commit_operations(&mut self, ops: &[BatchOperationKind], batch: Option<u64>, now_ns: u64) -> Result<(), Error> {
+    /// Validates, hashes within `hash_budget`, and applies once everything is hashed.
+    fn commit_operations(
+        &mut self,
+        ops: &[BatchOperationKind],
+        batch: Option<u64>,
+        now_ns: u64,
+        hash_budget: u64,
+    ) -> Result<CommitProgress, Error> {
+        let batches = &self.batches;
+        self.hashing.retain_live(|id| batches.chunk(id).is_some());
         let plan = operations::validate(&self.store, &self.batches, ops)?;
+        let lists = operations::chunks_to_hash(&plan);
+        if !self.hashing.advance(self.store.blob(), &lists, hash_budget) {
+            return Ok(CommitProgress::Pending);
+        }
+        let hashed_ids: Vec<Vec<u64>> = lists.iter().map(|l| l.ids.to_vec()).collect();
+        let Some(plan) = operations::hash(plan, &self.hashing)? else {
+            return Ok(CommitProgress::Pending);
+        };
+        for ids in &hashed_ids {
+            self.hashing.remove(ids);
+        }
         if !plan.is_empty() {
+            if plan.iter().any(|s| matches!(s, operations::Step::Clear)) {
+                self.hashing.clear();
+            }
             operations::apply(&mut self.store, &mut self.batches, plan, now_ns, &mut self.changes);
             self.touched(now_ns);
         }
@@ -219,7 +266,7 @@ impl<M: Memory> State<M> {
             self.batches.delete_batch(self.store.blob_mut(), id);
             self.evidence.remove(&id);
         }
-        Ok(())
+        Ok(CommitProgress::Done)
     }
 
     /// `propose_commit_batch` (Prepare): stores the operations for a later, evidenced commit.
@@ -263,11 +310,18 @@ impl<M: Memory> State<M> {
         Ok((id, proposal))
     }
 
-    /// `commit_proposed_batch` (Commit): commits a proposal whose evidence matches.
-    pub fn commit_proposed_batch(&mut self, caller: &Caller, args: &CommitProposedBatchArguments, now_ns: u64) -> Result<(), Error> {
+    /// `commit_proposed_batch` (Commit): commits a proposal whose evidence matches; one
+    /// message's share of it, as [`State::commit_batch`].
+    pub fn commit_proposed_batch(
+        &mut self,
+        caller: &Caller,
+        args: &CommitProposedBatchArguments,
+        now_ns: u64,
+        hash_budget: u64,
+    ) -> Result<CommitProgress, Error> {
         self.permissions.require(caller, Permission::Commit)?;
         let (id, proposal) = self.check_proposed(args)?;
-        self.commit_operations(&proposal.operations, Some(id), now_ns)
+        self.commit_operations(&proposal.operations, Some(id), now_ns, hash_budget)
     }
 
     /// `validate_commit_proposed_batch`.
@@ -289,9 +343,10 @@ impl<M: Memory> State<M> {
 
     // ---- direct changes ------------------------------------------------------------------
 
+    /// One direct operation that hashes no content, so it always finishes in one message.
     fn single(&mut self, caller: &Caller, op: BatchOperationKind, now_ns: u64) -> Result<(), Error> {
         self.permissions.require(caller, Permission::Commit)?;
-        self.commit_operations(&[op], None, now_ns)
+        self.commit_operations(&[op], None, now_ns, 0).map(|_| ())
     }
 
     /// `create_asset` (Commit).
@@ -299,9 +354,16 @@ impl<M: Memory> State<M> {
         self.single(caller, BatchOperationKind::CreateAsset(a), now_ns)
     }
 
-    /// `set_asset_content` (Commit).
-    pub fn set_asset_content(&mut self, caller: &Caller, a: SetAssetContentArguments, now_ns: u64) -> Result<(), Error> {
-        self.single(caller, BatchOperationKind::SetAssetContent(a), now_ns)
+    /// `set_asset_content` (Commit); one message's share of it, as [`State::commit_batch`].
+    pub fn set_asset_content(
+        &mut self,
+        caller: &Caller,
+        a: &SetAssetContentArguments,
+        now_ns: u64,
+        hash_budget: u64,
+    ) -> Result<CommitProgress, Error> {
+        self.permissions.require(caller, Permission::Commit)?;
+        self.commit_operations(&[BatchOperationKind::SetAssetContent(a.clone())], None, now_ns, hash_budget)
     }
 
     /// `unset_asset_content` (Commit).
@@ -325,6 +387,7 @@ impl<M: Memory> State<M> {
         self.store.clear();
         self.batches.clear(self.store.blob_mut());
         self.evidence.clear();
+        self.hashing.clear();
         self.changes.record_clear();
         self.touched(now_ns);
         Ok(())

@@ -57,7 +57,9 @@ fn chunks(s: &mut State<VectorMemory>, batch: &Nat, parts: &[&[u8]], now: u64) -
     s.create_chunks(&controller(), &arg, now).unwrap()
 }
 fn commit(s: &mut State<VectorMemory>, batch: Nat, ops: Vec<BatchOperationKind>) -> Result<(), Error> {
-    s.commit_batch(&controller(), &CommitBatchArguments { batch_id: batch, operations: ops }, T0)
+    let args = CommitBatchArguments { batch_id: batch, operations: ops };
+    assert_eq!(s.commit_batch(&controller(), &args, T0, HASHED_BYTES_PER_MESSAGE)?, CommitProgress::Done);
+    Ok(())
 }
 fn get(s: &State<VectorMemory>, key: &str) -> Result<EncodedAsset, Error> {
     s.get(&GetArg { key: key.into(), accept_encodings: vec!["identity".into()] })
@@ -166,7 +168,7 @@ fn unauthorized_callers_change_nothing() {
     let stranger = user(9);
     assert_eq!(s.create_batch(&stranger, T0), Err(Error::Unauthorized { needed: Permission::Prepare }));
     let args = CommitBatchArguments { batch_id: Nat::from(0u64), operations: vec![create("/z")] };
-    assert_eq!(s.commit_batch(&stranger, &args, T0), Err(Error::Unauthorized { needed: Permission::Commit }));
+    assert_eq!(s.commit_batch(&stranger, &args, T0, HASHED_BYTES_PER_MESSAGE), Err(Error::Unauthorized { needed: Permission::Commit }));
     assert_eq!(s.clear(&stranger, T0), Err(Error::Unauthorized { needed: Permission::Commit }));
     assert_eq!(s.authorize(&stranger, principal(9)), Err(Error::Unauthorized { needed: Permission::ManagePermissions }));
     assert_eq!(s.authorize(&controller(), Principal::anonymous()), Err(Error::AnonymousPrincipal));
@@ -175,7 +177,7 @@ fn unauthorized_callers_change_nothing() {
     s.grant_permission(&controller(), &GrantPermission { to_principal: principal(5), permission: Permission::Prepare }).unwrap();
     let b = s.create_batch(&user(5), T0).unwrap();
     let args = CommitBatchArguments { batch_id: b, operations: vec![] };
-    assert_eq!(s.commit_batch(&user(5), &args, T0), Err(Error::Unauthorized { needed: Permission::Commit }));
+    assert_eq!(s.commit_batch(&user(5), &args, T0, HASHED_BYTES_PER_MESSAGE), Err(Error::Unauthorized { needed: Permission::Commit }));
 }
 
 #[test]
@@ -219,9 +221,9 @@ fn proposal_evidence_and_commit() {
     let args = CommitBatchArguments { batch_id: b.clone(), operations: ops.clone() };
     s.propose_commit_batch(&controller(), &args).unwrap();
     assert_eq!(s.create_batch(&controller(), T0), Err(Error::ProposedBatchExists { batch_id: 1 }));
-    assert!(matches!(s.commit_batch(&controller(), &args, T0), Err(Error::BatchAlreadyProposed { .. })));
+    assert!(matches!(s.commit_batch(&controller(), &args, T0, HASHED_BYTES_PER_MESSAGE), Err(Error::BatchAlreadyProposed { .. })));
     let premature = CommitProposedBatchArguments { batch_id: b.clone(), evidence: ByteBuf::from(vec![0; 32]) };
-    assert_eq!(s.commit_proposed_batch(&controller(), &premature, T0), Err(Error::EvidenceNotComputed { batch_id: 1 }));
+    assert_eq!(s.commit_proposed_batch(&controller(), &premature, T0, HASHED_BYTES_PER_MESSAGE), Err(Error::EvidenceNotComputed { batch_id: 1 }));
     let step = ComputeEvidenceArguments { batch_id: b.clone(), max_iterations: Some(1) };
     let mut calls = 0;
     let evidence = loop {
@@ -239,10 +241,10 @@ fn proposal_evidence_and_commit() {
     assert_eq!(s.batches.live_batch(&b).unwrap().1.expires_at_ns, u64::MAX);
     let wrong = CommitProposedBatchArguments { batch_id: b.clone(), evidence: ByteBuf::from(vec![0; 32]) };
     assert!(matches!(s.validate_commit_proposed_batch(&wrong), ValidationResult::Err(_)));
-    assert!(matches!(s.commit_proposed_batch(&controller(), &wrong, T0), Err(Error::EvidenceMismatch { .. })));
+    assert!(matches!(s.commit_proposed_batch(&controller(), &wrong, T0, HASHED_BYTES_PER_MESSAGE), Err(Error::EvidenceMismatch { .. })));
     let right = CommitProposedBatchArguments { batch_id: b.clone(), evidence };
     assert!(matches!(s.validate_commit_proposed_batch(&right), ValidationResult::Ok(_)));
-    s.commit_proposed_batch(&controller(), &right, T0).unwrap();
+    assert_eq!(s.commit_proposed_batch(&controller(), &right, T0, HASHED_BYTES_PER_MESSAGE), Ok(CommitProgress::Done));
     assert_eq!(get(&s, "/p").unwrap().content.as_slice(), b"abc");
     assert!(matches!(s.batches.live_batch(&b), Err(Error::BatchNotFound { .. })));
 }

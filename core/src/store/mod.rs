@@ -29,7 +29,8 @@
 //!  |                                                              | extents (16B each)..    |
 //!  |  3   StableBTreeMap permissions       (permission u8, principal)   ()                  |
 //!  |  4   StableBTreeMap batches           batch id u64           BatchRecord (fixed 42B)  |
-//!  |  5   StableBTreeMap chunks            chunk id u64           (batch id, extent) 24B   |
+//!  |  5   StableBTreeMap chunks            chunk id u64           (batch id, extent,       |
+//!  |                                                              opt sha256) fixed 57B    |
 //!  |  6   StableBTreeMap batch_chunks      (batch id, chunk id)   ()                       |
 //!  |  7   StableBTreeMap proposals         batch id u64           CommitBatchArguments     |
 //!  |  8   blob region (raw bytes)          offset ---------------> content bytes           |

@@ -7,6 +7,7 @@
 
 use super::input::Change;
 use super::paths::{self, INDEX};
+use super::response_hash::ResponseHasher;
 use super::responses::{AssetResponses, CertifiedResponse, Expression, FallbackPage};
 use super::tree::{CertPath, Trees};
 use super::CertifyError;
@@ -107,13 +108,14 @@ impl Certifier {
     /// Every response is built before any state changes, so an error leaves `self` untouched.
     pub fn apply(&mut self, changes: impl IntoIterator<Item = Change>) -> Result<Hash, CertifyError> {
         let mut prepared = Vec::new();
+        let mut hasher = ResponseHasher::default();
         for change in changes {
             prepared.push(match change {
                 Change::Upsert(view) => {
-                    let responses = AssetResponses::build(&view, &self.expression)?;
+                    let responses = AssetResponses::build(&view, &self.expression, &mut hasher)?;
                     let page = paths::scope_of(&view.key).and_then(|_| {
                         let status = if view.key == INDEX { 200 } else { 404 };
-                        FallbackPage::from_asset(&view, status, &self.expression)
+                        FallbackPage::from_asset(&view, status, &self.expression, &mut hasher)
                     });
                     (view.key, Some((responses, page)))
                 }

@@ -1,8 +1,9 @@
 //! Response hashes exactly as `ic-http-certification` defines them (the representation-independent
 //! hash of the certified headers plus `:ic-cert-status`, then sha256 over that and the body
 //! hash), with each header's `(sha256(name), sha256(value))` pair computed once and reused across
-//! the several responses of one asset. The library recomputes every pair per response; reuse
-//! cuts the sha256 work of a commit by about two thirds.
+//! every response of one commit or rebuild page (most pairs, such as the certificate expression,
+//! `vary` or a common `content-type`, repeat across assets). The library recomputes every pair
+//! per response.
 //!
 //! Owns only hashing; must not decide which headers a response has. Invariant: `hash` equals
 //! `ic_http_certification::response_hash_from_headers` for every input (tested by proptest).
@@ -11,15 +12,18 @@ use super::headers::HeaderList;
 use ic_certification::Hash;
 use ic_http_certification::RESPONSE_STATUS_PSEUDO_HEADER_NAME;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 
 /// `sha256(name) ‖ sha256(value)`, the unit the representation-independent hash sorts.
 type Pair = [u8; 64];
 
 /// Hashes responses, remembering header pairs and status pairs it has seen, and the last header
 /// list's hash (a GET and its HEAD, hashed one after the other, share it; only the body differs).
+/// Its memory grows with the distinct headers hashed: keep one per commit, not forever.
 #[derive(Debug, Clone, Default)]
 pub struct ResponseHasher {
-    memo: Vec<(String, String, Pair)>,
+    /// Name hash, then value to pair: looked up by `&str` without allocating.
+    memo: HashMap<String, (Hash, HashMap<String, Pair>)>,
     statuses: Vec<(u16, Pair)>,
     last: Option<(u16, HeaderList, Hash)>,
 }
@@ -62,11 +66,21 @@ impl ResponseHasher {
     }
 
     fn pair(&mut self, name: &str, value: &str) -> Pair {
-        if let Some((_, _, pair)) = self.memo.iter().find(|(n, v, _)| n == name && v == value) {
+        if let Some(pair) = self.memo.get(name).and_then(|(_, values)| values.get(value)) {
             return *pair;
         }
-        let pair = concat(Sha256::digest(name.as_bytes()).into(), Sha256::digest(value.as_bytes()).into());
-        self.memo.push((name.to_string(), value.to_string(), pair));
+        let name_hash = match self.memo.get(name) {
+            Some((hash, _)) => *hash,
+            None => {
+                let hash = Sha256::digest(name.as_bytes()).into();
+                self.memo.insert(name.to_string(), (hash, HashMap::new()));
+                hash
+            }
+        };
+        let pair = concat(name_hash, Sha256::digest(value.as_bytes()).into());
+        if let Some((_, values)) = self.memo.get_mut(name) {
+            values.insert(value.to_string(), pair);
+        }
         pair
     }
 }

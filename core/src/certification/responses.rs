@@ -108,17 +108,17 @@ pub struct AssetResponses {
 
 impl AssetResponses {
     /// Builds all responses from the metadata and stored hashes alone.
-    pub fn build(
+    pub(crate) fn build(
         view: &AssetView,
         expression: &Expression,
+        hasher: &mut ResponseHasher,
     ) -> Result<AssetResponses, CertifyError> {
         let mut encodings = view.encodings.clone();
         encodings.sort_by_key(|e| e.encoding);
         encodings.dedup_by_key(|e| e.encoding);
-        let mut hasher = ResponseHasher::default();
         let variants = encodings
             .iter()
-            .map(|e| build_variant(view, e, &expression.text, &mut hasher))
+            .map(|e| build_variant(view, e, &expression.text, hasher))
             .collect::<Result<Vec<Variant>, _>>()?;
         let hashes = variants.iter().flat_map(Variant::hashes).chain([&expression.method_not_allowed.hash]);
         let certified = ResponseSet::new(&expression.hash, hashes);
@@ -215,19 +215,23 @@ const NOT_FOUND_BODY: &[u8] = b"404 Not Found";
 impl FallbackPage {
     /// A fallback page from an asset; encodings larger than one chunk are not used as
     /// fallbacks (a fallback is never chunked). `None` when no encoding qualifies.
-    pub fn from_asset(view: &AssetView, status: u16, expression: &Expression) -> Option<FallbackPage> {
+    pub(crate) fn from_asset(
+        view: &AssetView,
+        status: u16,
+        expression: &Expression,
+        hasher: &mut ResponseHasher,
+    ) -> Option<FallbackPage> {
         let mut encodings = view.encodings.clone();
         encodings.sort_by_key(|e| e.encoding);
         encodings.dedup_by_key(|e| e.encoding);
-        let mut hasher = ResponseHasher::default();
         let variants: Vec<_> = encodings
             .iter()
             .filter(|e| e.length <= CHUNK_SIZE)
             .map(|e| {
                 let headers = headers::derive(view, e, HeaderKind::Representation { etag: false }, &expression.text);
                 let body = Body::Stored { start: 0, end: e.length };
-                let full = CertifiedResponse::new(&mut hasher, status, headers.clone(), body, &e.sha256);
-                let head = CertifiedResponse::new(&mut hasher, status, headers, Body::Empty, &empty_hash());
+                let full = CertifiedResponse::new(hasher, status, headers.clone(), body, &e.sha256);
+                let head = CertifiedResponse::new(hasher, status, headers, Body::Empty, &empty_hash());
                 (e.encoding, full, head)
             })
             .collect();

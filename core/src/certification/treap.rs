@@ -22,7 +22,18 @@
 
 use ic_certification::{empty, fork, fork_hash, labeled, labeled_hash, leaf, leaf_hash, pruned, Hash, HashTree};
 use std::cmp::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
+
+/// Hash of the empty leaf, which ends every v2 response path: computed once, not per node.
+static EMPTY_LEAF: LazyLock<Hash> = LazyLock::new(|| leaf_hash(&[]));
+
+fn leaf_digest(bytes: &[u8]) -> Hash {
+    if bytes.is_empty() {
+        *EMPTY_LEAF
+    } else {
+        leaf_hash(bytes)
+    }
+}
 
 /// A leaf or a map of labeled subtrees. Maps are shared copy-on-write, so one prehashed subtree
 /// can sit at several paths (an asset served at its key and its aliases) without cloning.
@@ -295,7 +306,7 @@ impl Tree {
     /// The root hash; cached nodes are reused, dirty ones recomputed without caching.
     pub fn hash(&self) -> Hash {
         match self {
-            Tree::Leaf(bytes) => leaf_hash(bytes),
+            Tree::Leaf(bytes) => leaf_digest(bytes),
             Tree::Map(map) => map.hash(),
         }
     }
@@ -303,7 +314,7 @@ impl Tree {
     /// Hashes every dirty node once, caching the results, and returns the root hash.
     pub fn rehash(&mut self) -> Hash {
         match self {
-            Tree::Leaf(bytes) => leaf_hash(bytes),
+            Tree::Leaf(bytes) => leaf_digest(bytes),
             // A shared map is never dirty: it was hashed before being shared.
             Tree::Map(map) => match Arc::get_mut(map) {
                 Some(map) => map.rehash(),

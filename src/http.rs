@@ -48,9 +48,16 @@ fn decode_http_request(arg: Vec<u8>) -> asset_canister_core::http_types::HttpReq
     wire::decode_request(&arg).unwrap_or_else(|error| ic_cdk::trap(format!("invalid http_request argument: {error}")))
 }
 
-/// `http_request`'s reply bytes, written by `wire` (constant type table, values only).
+/// `http_request`'s reply, written by `wire` (constant type table, values only). The head and
+/// the body are appended to the reply here, the body straight from the buffer stable memory was
+/// read into; ic-cdk appends the returned tail and replies, completing `head ‖ body ‖ tail`.
 fn encode_http_response(response: asset_canister_core::http_types::HttpResponse) -> Vec<u8> {
-    wire::encode_response(&response)
+    let parts = wire::encode_response_parts(&response);
+    ic0::msg_reply_data_append(&parts.head);
+    if !parts.body.is_empty() {
+        ic0::msg_reply_data_append(parts.body);
+    }
+    parts.tail
 }
 
 // Signatures spell full paths: `export_candid!` in lib.rs resolves them there. The Candid

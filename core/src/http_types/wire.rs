@@ -26,16 +26,40 @@ const REQUEST_HEADER: &[u8] = b"DIDL\x05\x6c\x05\xef\xd6\xe4\x02\x71\xe1\xed\xeb
 \xed\x88\x04\x01\xc6\xa4\xa1\x98\x06\x02\xb0\xf1\xb9\x98\x06\x04\x6d\x7b\x6d\x03\x6c\x02\x00\x71\
 \x01\x71\x6e\x7a\x01\x00";
 
+/// The Candid bytes of a response in three pieces, `head ‖ body ‖ tail`, so that the body can
+/// be sent from where it already is instead of being copied into one buffer first.
+#[derive(Debug)]
+pub struct EncodedResponse<'a> {
+    /// Type table and everything before the body's bytes.
+    pub head: Vec<u8>,
+    /// The body, borrowed from the response.
+    pub body: &'a [u8],
+    /// Everything after the body.
+    pub tail: Vec<u8>,
+}
+
 /// The Candid bytes of `response`, as `candid::encode_one` writes them.
 pub fn encode_response(response: &HttpResponse) -> Vec<u8> {
+    let parts = encode_response_parts(response);
+    let mut out = parts.head;
+    out.reserve(parts.body.len() + parts.tail.len());
+    out.extend_from_slice(parts.body);
+    out.extend_from_slice(&parts.tail);
+    out
+}
+
+/// [`encode_response`] split around the body (the body is the first value on the wire).
+pub fn encode_response_parts(response: &HttpResponse) -> EncodedResponse<'_> {
     if response.streaming_strategy.is_some() {
         // Legacy streaming (v1 clients, large assets): rare, so candid encodes the `func`.
-        return candid::encode_one(response).expect("an HttpResponse always encodes");
+        let head = candid::encode_one(response).expect("an HttpResponse always encodes");
+        return EncodedResponse { head, body: &[], tail: Vec::new() };
     }
+    let mut head = Vec::with_capacity(RESPONSE_HEADER.len() + 10);
+    head.extend_from_slice(RESPONSE_HEADER);
+    write_leb(&mut head, response.body.len() as u64);
     let header_bytes: usize = response.headers.iter().map(|(n, v)| n.len() + v.len() + 10).sum();
-    let mut out = Vec::with_capacity(RESPONSE_HEADER.len() + response.body.len() + header_bytes + 20);
-    out.extend_from_slice(RESPONSE_HEADER);
-    write_bytes(&mut out, &response.body);
+    let mut out = Vec::with_capacity(header_bytes + 10);
     write_leb(&mut out, response.headers.len() as u64);
     for (name, value) in &response.headers {
         write_bytes(&mut out, name.as_bytes());
@@ -47,7 +71,7 @@ pub fn encode_response(response: &HttpResponse) -> Vec<u8> {
     }
     out.push(0);
     out.extend_from_slice(&response.status_code.to_le_bytes());
-    out
+    EncodedResponse { head, body: &response.body, tail: out }
 }
 
 /// Decodes an `http_request` argument: the values directly when the type table is the one

@@ -189,6 +189,26 @@ impl<M: Memory> BlobRegion<M> {
         buf
     }
 
+    /// Appends `len` bytes starting `from` bytes into `extent` (clamped to the extent) to `out`,
+    /// copied from stable memory straight into its spare capacity: no zeroing, no second copy,
+    /// so serving a body costs one instruction per byte.
+    pub fn append_to(&self, extent: Extent, from: u64, len: u64, out: &mut Vec<u8>) {
+        let from = from.min(extent.len);
+        let len = len.min(extent.len - from) as usize;
+        if len == 0 {
+            return;
+        }
+        out.reserve(len);
+        let filled = out.len();
+        // SAFETY: `reserve` left room for `len` bytes after `filled`; `Memory::read_unsafe`
+        // initialises exactly `count` bytes at `dst` (or traps), so `set_len` exposes only
+        // initialised bytes.
+        unsafe {
+            self.data.read_unsafe(extent.offset + from, out.as_mut_ptr().add(filled), len);
+            out.set_len(filled + len);
+        }
+    }
+
     /// Fills `buf` with the bytes starting `from` bytes into `extent`; returns how many were
     /// copied (fewer than `buf.len()` at the extent's end).
     pub fn read_into(&self, extent: Extent, from: u64, buf: &mut [u8]) -> usize {

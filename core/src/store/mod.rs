@@ -241,7 +241,7 @@ impl<M: Memory> Store<M> {
             if hi > from && lo < end {
                 let s = from.max(lo) - lo;
                 let e = end.min(hi) - lo;
-                out.extend(self.blob.read(*extent, s, e - s));
+                self.blob.append_to(*extent, s, e - s, &mut out);
             }
             at = hi;
             if at >= end {

@@ -21,7 +21,7 @@
 //!  |                                                                                       |
 //!  |  id  structure                        key                    value                    |
 //!  |  0   StableCell<Counters>             -                      next ids, chunk bytes 24B|
-//!  |  1   StableBTreeMap assets            key text               AssetRecord (Candid)     |
+//!  |  1   StableBTreeMap assets            key text               AssetRecord (records.rs) |
 //!  |  2   StableBTreeMap encodings         (key, encoding)        EncodingRecord:          |
 //!  |                                                              modified u64 | length u64|
 //!  |                                                              | sha256 [32] | n u32     |

@@ -6,13 +6,12 @@
 
 use super::blob::{u64_at, Extent};
 use crate::types::HeaderField;
-use candid::{CandidType, Decode, Deserialize, Encode};
 use ic_stable_structures::storable::Bound;
 use ic_stable_structures::Storable;
 use std::borrow::Cow;
 
 /// Metadata of one asset (its encodings are separate records).
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AssetRecord {
     /// MIME type.
     pub content_type: String,
@@ -26,17 +25,105 @@ pub struct AssetRecord {
     pub allow_raw_access: Option<bool>,
 }
 
+/// Encoded as `content_type: text | max_age: opt u64 | headers: opt (n u32, n x (text, text))
+/// | enable_aliasing: tri | allow_raw_access: tri`, where `text` is a u32 byte length then
+/// UTF-8, `opt` a 0/1 byte then the value, and `tri` one byte (0 unset, 1 false, 2 true), all
+/// big-endian. Hand-written rather than Candid: a commit writes and certification reads one
+/// record per asset, and Candid's type tables made that the largest per-asset cost.
 impl Storable for AssetRecord {
     fn to_bytes(&self) -> Cow<'_, [u8]> {
-        Cow::Owned(Encode!(self).expect("an AssetRecord always encodes"))
+        Cow::Owned(self.clone().into_bytes())
     }
     fn into_bytes(self) -> Vec<u8> {
-        Encode!(&self).expect("an AssetRecord always encodes")
+        let mut v = Vec::with_capacity(32 + self.content_type.len());
+        put_text(&mut v, &self.content_type);
+        match self.max_age {
+            None => v.push(0),
+            Some(age) => {
+                v.push(1);
+                v.extend_from_slice(&age.to_be_bytes());
+            }
+        }
+        match &self.headers {
+            None => v.push(0),
+            Some(headers) => {
+                v.push(1);
+                v.extend_from_slice(&u32::try_from(headers.len()).expect("header count fits u32").to_be_bytes());
+                for (name, value) in headers {
+                    put_text(&mut v, name);
+                    put_text(&mut v, value);
+                }
+            }
+        }
+        v.push(tri(self.enable_aliasing));
+        v.push(tri(self.allow_raw_access));
+        v
     }
     fn from_bytes(bytes: Cow<[u8]>) -> Self {
-        Decode!(&bytes, AssetRecord).expect("stored AssetRecord is valid Candid")
+        let mut r = Reader { bytes: &bytes, at: 0 };
+        let content_type = r.text();
+        let max_age = (r.byte() == 1).then(|| r.u64());
+        let headers = (r.byte() == 1).then(|| (0..r.u32()).map(|_| (r.text(), r.text())).collect());
+        AssetRecord {
+            content_type,
+            max_age,
+            headers,
+            enable_aliasing: from_tri(r.byte()),
+            allow_raw_access: from_tri(r.byte()),
+        }
     }
     const BOUND: Bound = Bound::Unbounded;
+}
+
+fn put_text(v: &mut Vec<u8>, text: &str) {
+    v.extend_from_slice(&u32::try_from(text.len()).expect("text length fits u32").to_be_bytes());
+    v.extend_from_slice(text.as_bytes());
+}
+
+fn tri(flag: Option<bool>) -> u8 {
+    match flag {
+        None => 0,
+        Some(false) => 1,
+        Some(true) => 2,
+    }
+}
+
+fn from_tri(byte: u8) -> Option<bool> {
+    match byte {
+        0 => None,
+        b => Some(b == 2),
+    }
+}
+
+/// Reads a record this module wrote (so lengths hold; a short read is a corrupt store).
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> &[u8] {
+        let out = &self.bytes[self.at..self.at + n];
+        self.at += n;
+        out
+    }
+    fn byte(&mut self) -> u8 {
+        self.take(1)[0]
+    }
+    fn u32(&mut self) -> u32 {
+        let mut b = [0u8; 4];
+        b.copy_from_slice(self.take(4));
+        u32::from_be_bytes(b)
+    }
+    fn u64(&mut self) -> u64 {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(self.take(8));
+        u64::from_be_bytes(b)
+    }
+    fn text(&mut self) -> String {
+        let n = self.u32() as usize;
+        String::from_utf8(self.take(n).to_vec()).expect("stored text is UTF-8")
+    }
 }
 
 /// `(asset key, encoding name)`, ordered by key then name so one asset's encodings are adjacent.
@@ -174,10 +261,24 @@ mod tests {
         let r = AssetRecord {
             content_type: "text/html".into(),
             max_age: Some(60),
-            headers: Some(vec![("a".into(), "b".into())]),
+            headers: Some(vec![("a".into(), "b".into()), ("x-ü".into(), String::new())]),
             enable_aliasing: Some(true),
             allow_raw_access: None,
         };
         assert_eq!(AssetRecord::from_bytes(r.to_bytes()), r);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_asset_record_round_trips(
+            content_type in ".*",
+            max_age in proptest::option::of(proptest::prelude::any::<u64>()),
+            headers in proptest::option::of(proptest::collection::vec((".*", ".*"), 0..4)),
+            enable_aliasing in proptest::option::of(proptest::prelude::any::<bool>()),
+            allow_raw_access in proptest::option::of(proptest::prelude::any::<bool>()),
+        ) {
+            let r = AssetRecord { content_type, max_age, headers, enable_aliasing, allow_raw_access };
+            proptest::prop_assert_eq!(AssetRecord::from_bytes(r.to_bytes()), r);
+        }
     }
 }

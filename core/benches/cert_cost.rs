@@ -1,7 +1,7 @@
 //! Instruction counts of certification in the real canister, as the local IC's Wasm meter counts
-//! them: a fresh commit of 50 assets of 4 KiB, recertifying every asset without content changes
-//! (the certification work a post-upgrade rebuild does per asset; `install_code` does not report
-//! its instructions), the same for one 10 MB asset, and serving a 10 KiB asset.
+//! them: a fresh commit of 50 assets of 4 KiB, recertifying every asset without content changes,
+//! the same for one 10 MB asset, serving a 10 KiB asset, and the upgrade that rebuilds the
+//! certification of all of them (`post_upgrade`, from `InstallOutcome::instructions`).
 //!
 //! Run: `cargo build -p asset-canister --release --target wasm32-unknown-unknown`, then
 //! `ASSET_CANISTER_WASM=<path to asset_canister.wasm> cargo bench -p asset-canister-core --bench cert_cost`.
@@ -123,4 +123,16 @@ fn main() {
         assert_eq!(response.body.as_slice(), page.as_slice());
         println!("serve 10 KiB asset (certificate_version {version:?}): {instructions} instructions");
     }
+
+    let assets = ASSETS + 2;
+    let arg = Encode!(&None::<AssetCanisterArgs>).unwrap();
+    let upgrade = canister.ic.install_code(canister.id, canister.me, &wasm, arg, InstallMode::Upgrade).unwrap();
+    println!(
+        "upgrade (post_upgrade rebuilds {assets} assets): {} instructions, {} per asset, heap {} bytes",
+        upgrade.instructions,
+        upgrade.instructions / assets as u64,
+        upgrade.heap_bytes
+    );
+    let (_, response) = canister.serve("/ten.html", Some(2));
+    assert_eq!(response.body.as_slice(), page.as_slice(), "still served after the upgrade");
 }

@@ -3,7 +3,9 @@
 //! hash), with each header's `(sha256(name), sha256(value))` pair computed once and reused across
 //! every response of one commit or rebuild page (most pairs, such as the certificate expression,
 //! `vary` or a common `content-type`, repeat across assets). The library recomputes every pair
-//! per response.
+//! per response. The sha256 of a header list absorbs its sorted pairs, one 64-byte block each;
+//! the hasher keeps the sha256 state after every prefix it has absorbed, so lists that share a
+//! prefix (sorted by name hash, `etag` comes last) pay only for the blocks after it.
 //!
 //! Owns only hashing; must not decide which headers a response has. Invariant: `hash` equals
 //! `ic_http_certification::response_hash_from_headers` for every input (tested by proptest).
@@ -26,6 +28,39 @@ pub struct ResponseHasher {
     memo: HashMap<String, (Hash, HashMap<String, Pair>)>,
     statuses: Vec<(u16, Pair)>,
     last: Option<(u16, HeaderList, Hash)>,
+    prefixes: Prefixes,
+}
+
+/// A trie of absorbed pair sequences: node `n` (1-based; 0 is the empty prefix) holds the sha256
+/// state after its path's pairs.
+#[derive(Debug, Clone, Default)]
+struct Prefixes {
+    states: Vec<Sha256>,
+    children: HashMap<(usize, Pair), usize>,
+}
+
+impl Prefixes {
+    /// The sha256 of the concatenated `pairs`, reusing the longest prefix absorbed before.
+    fn digest(&mut self, pairs: &[Pair]) -> Hash {
+        let mut node = 0;
+        for pair in pairs {
+            node = match self.children.get(&(node, *pair)) {
+                Some(&child) => child,
+                None => {
+                    let mut state = self.state(node);
+                    state.update(pair);
+                    self.states.push(state);
+                    self.children.insert((node, *pair), self.states.len());
+                    self.states.len()
+                }
+            };
+        }
+        self.state(node).finalize().into()
+    }
+
+    fn state(&self, node: usize) -> Sha256 {
+        node.checked_sub(1).and_then(|i| self.states.get(i)).cloned().unwrap_or_default()
+    }
 }
 
 impl ResponseHasher {
@@ -49,11 +84,7 @@ impl ResponseHasher {
         let mut pairs: Vec<Pair> = headers.iter().map(|(n, v)| self.pair(n, v)).collect();
         pairs.push(self.status_pair(status));
         pairs.sort_unstable();
-        let mut hasher = Sha256::new();
-        for pair in &pairs {
-            hasher.update(pair);
-        }
-        hasher.finalize().into()
+        self.prefixes.digest(&pairs)
     }
 
     fn status_pair(&mut self, status: u16) -> Pair {
@@ -129,6 +160,14 @@ mod tests {
                 hasher.hash(200, &headers, &[0; 32]);
                 // The same status and headers with another body reuse the header-list hash.
                 hasher.hash(status, &headers, &[0; 32]);
+                // Lists sharing some of its sorted pairs leave prefix states behind.
+                hasher.hash(status, &headers[..headers.len() / 2].to_vec(), &[0; 32]);
+                let mut changed = headers.clone();
+                if let Some((_, value)) = changed.last_mut() {
+                    value.push('x');
+                }
+                hasher.hash(status, &changed, &[0; 32]);
+                hasher.hash(404, &Vec::new(), &[0; 32]);
             }
             prop_assert_eq!(hasher.hash(status, &headers, &body_hash), expected);
         }

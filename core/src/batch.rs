@@ -3,8 +3,9 @@
 //! Owns the batch, chunk, batch-to-chunk and proposal maps and the id counters. Chunk bytes are
 //! written once, at upload, into the blob region; a commit takes a chunk's extent for an
 //! encoding without copying ([`Batches::take_chunk`]). Does not check permissions or apply
-//! operations. Invariants: ids are global and never reused; `live_bytes` equals the sum of
-//! live chunk lengths; a chunk belongs to exactly one live batch; at most one batch is proposed.
+//! operations. Invariants: ids are global and never reused while anything could refer to them
+//! (only [`Batches::clear`], which deletes every batch and chunk, restarts them at 1, as the
+//! legacy canister does); `live_bytes` equals the sum of live chunk lengths; a chunk belongs to exactly one live batch; at most one batch is proposed.
 
 use crate::config::Limits;
 use crate::error::Error;
@@ -313,12 +314,14 @@ impl<M: Memory> Batches<M> {
         self.batches.remove(&batch_id).is_some()
     }
 
-    /// Deletes every batch and chunk (ids keep counting up).
+    /// Deletes every batch and chunk and restarts both id counters at 1, as the legacy canister's
+    /// `clear` does (nothing is left that an old id could still name).
     pub fn clear(&mut self, blob: &mut BlobRegion<M>) {
         let ids: Vec<u64> = self.batches.keys().collect();
         for id in ids {
             self.delete_batch(blob, id);
         }
+        self.counters.set(Counters { next_batch_id: 1, next_chunk_id: 1, live_bytes: 0 });
     }
 
     /// The proposed batch, if any.

@@ -3,7 +3,8 @@
 //!
 //! Owns the meaning of `CreateAsset`, `SetAssetContent`, `UnsetAssetContent`, `DeleteAsset`,
 //! `Clear` and `SetAssetProperties`. Does not check permissions or touch batches beyond taking
-//! the chunks a commit uses. Invariant: [`validate`] and [`hash`] change no stable memory,
+//! the chunks a commit uses, and `Clear`, which (as in the legacy canister) deletes every batch
+//! and chunk too, so later operations of the same commit find no chunk. Invariant: [`validate`] and [`hash`] change no stable memory,
 //! and [`apply`] of a hashed plan cannot fail, so a commit is all or nothing and an invalid one
 //! changes no byte. The type of a plan's content hash ([`Pending`], then [`ContentHashes`])
 //! makes applying an unhashed plan unrepresentable.
@@ -74,9 +75,10 @@ pub(crate) fn new_record(a: &CreateAssetArguments) -> AssetRecord {
     }
 }
 
-/// Which keys exist as the commit proceeds, without touching the store.
+/// Which keys (and whether chunks) exist as the commit proceeds, without touching the store.
 struct View<'a, M: Memory> {
     store: &'a Store<M>,
+    /// A `Clear` came earlier: no asset of the store and no chunk exists any more.
     cleared: bool,
     overlay: HashMap<String, bool>,
 }
@@ -140,7 +142,7 @@ fn validate_one<M: Memory>(
             for id in &a.chunk_ids {
                 let not_found = || OperationError::ChunkNotFound { chunk_id: id.clone() };
                 let n = id_u64(id).ok_or_else(not_found)?;
-                let chunk = batches.chunk(n).ok_or_else(not_found)?;
+                let chunk = batches.chunk(n).filter(|_| !view.cleared).ok_or_else(not_found)?;
                 if !used.insert(n) {
                     return Err(OperationError::ChunkUsedTwice { chunk_id: id.clone() });
                 }
@@ -304,6 +306,7 @@ pub(crate) fn apply<M: Memory>(
             }
             Step::Clear => {
                 store.clear();
+                batches.clear(store.blob_mut());
                 changes.record_clear();
             }
             Step::SetProperties(a) => {

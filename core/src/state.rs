@@ -258,6 +258,7 @@ impl<M: Memory> State<M> {
         if !plan.is_empty() {
             if plan.iter().any(|s| matches!(s, operations::Step::Clear)) {
                 self.hashing.clear();
+                self.evidence.clear();
             }
             operations::apply(&mut self.store, &mut self.batches, plan, now_ns, &mut self.changes);
             self.touched(now_ns);
@@ -381,7 +382,8 @@ impl<M: Memory> State<M> {
         self.single(caller, BatchOperationKind::SetAssetProperties(a), now_ns)
     }
 
-    /// `clear` (Commit): deletes all assets, batches and chunks (ids keep counting up).
+    /// `clear` (Commit): deletes all assets, batches and chunks; batch and chunk ids restart
+    /// at 1, as in the legacy canister.
     pub fn clear(&mut self, caller: &Caller, now_ns: u64) -> Result<(), Error> {
         self.permissions.require(caller, Permission::Commit)?;
         self.store.clear();

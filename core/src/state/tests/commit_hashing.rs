@@ -230,3 +230,44 @@ fn clear_drops_hashing_progress() {
     assert_eq!(s.hashing.len(), 0);
     assert!(matches!(s.commit_batch(&controller(), &a, T0, 1_000_000), Err(Error::BatchNotFound { .. })));
 }
+
+#[test]
+fn clear_restarts_batch_and_chunk_ids_like_the_legacy_canister() {
+    let (_, mut s) = fresh();
+    let b1 = s.create_batch(&controller(), T0).unwrap();
+    chunks(&mut s, &b1, &[b"one", b"two"], T0);
+    let b2 = s.create_batch(&controller(), T0).unwrap();
+    assert_eq!(b2, Nat::from(2u64));
+    s.clear(&controller(), T0).unwrap();
+    assert_eq!(s.batches.batch_count(), 0);
+    assert_eq!(s.batches.live_bytes(), 0);
+    let b = s.create_batch(&controller(), T0).unwrap();
+    assert_eq!(b, Nat::from(1u64));
+    assert_eq!(chunks(&mut s, &b, &[b"again"], T0), vec![Nat::from(1u64)]);
+}
+
+#[test]
+fn a_clear_operation_deletes_batches_and_chunks_too() {
+    let (_, mut s) = fresh();
+    commit(&mut s, Nat::from(0u64), vec![create("/old")]).unwrap();
+    let other = s.create_batch(&controller(), T0).unwrap();
+    let ids = chunks(&mut s, &other, &[b"other batch"], T0);
+    let batch = s.create_batch(&controller(), T0).unwrap();
+    let mine = chunks(&mut s, &batch, &[b"mine"], T0);
+    // After a Clear no chunk exists, so a later operation naming one fails and nothing changes.
+    let after = vec![BatchOperationKind::Clear(ClearArguments {}), create("/new"), set("/new", &mine, None, None)];
+    assert_eq!(
+        commit(&mut s, batch.clone(), after),
+        Err(Error::Operation { index: 2, reason: OperationError::ChunkNotFound { chunk_id: mine[0].clone() } })
+    );
+    assert!(s.asset_view("/old").is_some());
+    // Content set before the Clear is cleared with everything else.
+    let before = vec![set("/old", &mine, None, None), BatchOperationKind::Clear(ClearArguments {}), create("/new")];
+    commit(&mut s, batch, before).unwrap();
+    assert!(s.asset_view("/old").is_none());
+    assert!(s.asset_view("/new").unwrap().encodings.is_empty());
+    assert_eq!(s.batches.chunk(id_u64(&ids[0]).unwrap()), None, "the other batch's chunk is gone");
+    assert_eq!((s.batches.batch_count(), s.batches.chunk_count(), s.batches.live_bytes()), (0, 0, 0));
+    assert_eq!(s.store.blob().end(), 0, "every byte was freed");
+    assert_eq!(s.create_batch(&controller(), T0).unwrap(), Nat::from(1u64));
+}

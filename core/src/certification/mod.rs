@@ -9,6 +9,7 @@
 //! returned root hash is the digest of every witness built from the trees.
 
 mod certifier;
+mod header_value;
 mod headers;
 mod input;
 mod paths;

@@ -18,7 +18,7 @@ use base64::Engine;
 use super::treap::Tree;
 use ic_certification::{fork, fork_hash, labeled, labeled_hash, merge_hash_trees, pruned, Hash, HashTree};
 use ic_http_certification::utils::{
-    build_v2_certificate_header_value, cbor_encode_to_base64, more_specific_wildcards_for,
+    cbor_encode_to_base64, more_specific_wildcards_for,
     EXACT_PATH_TERMINATOR_BYTES, PATH_PREFIX_BYTES, WILDCARD_PATH_TERMINATOR_BYTES,
 };
 use ic_http_certification::HttpCertificationPath;
@@ -176,7 +176,7 @@ impl Trees {
     ) -> Option<String> {
         let witness = self.v2_witness(path, expr_hash, response_hash, request_path)?;
         let tree = fork(pruned(self.v1_labeled_hash()), labeled(PATH_PREFIX_BYTES, witness));
-        Some(build_v2_certificate_header_value(certificate, &tree, expr_path_b64))
+        Some(super::header_value::v2(certificate, &tree, expr_path_b64))
     }
 
     /// Mirrors `HttpCertificationTree::witness`: an exact path proves the one response; a

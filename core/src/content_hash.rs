@@ -68,7 +68,7 @@ impl ContentHasher {
                 part.update(now);
             }
             self.length += now.len() as u64;
-            if self.length % CHUNK_SIZE == 0 {
+            if self.length.is_multiple_of(CHUNK_SIZE) {
                 let done = match self.part.take() {
                     Some(part) => part.finalize(),
                     None => self.whole.clone().finalize(),
@@ -82,7 +82,7 @@ impl ContentHasher {
 
     /// The hashes of everything fed.
     pub fn finish(mut self) -> ContentHashes {
-        if self.length % CHUNK_SIZE != 0 {
+        if !self.length.is_multiple_of(CHUNK_SIZE) {
             if let Some(part) = self.part.take() {
                 self.parts.push(part.finalize().into());
             }

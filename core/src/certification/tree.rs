@@ -86,6 +86,10 @@ impl ResponseSet {
 pub struct Trees {
     /// The map under the `http_assets` label: path to body sha256.
     v1: Tree,
+    /// `labeled_hash("http_assets", v1 hash)` as of the last [`Trees::rehash`], cleared by any
+    /// v1 change: every v2 certificate header prunes the v1 tree to it, so serving reads it
+    /// instead of hashing per request.
+    v1_labeled: Option<Hash>,
     /// The subtree under the `http_expr` label.
     v2: Tree,
 }
@@ -115,10 +119,12 @@ impl Trees {
             Some(hash) => {
                 if !matches!(self.v1.get(&key), Some(Tree::Leaf(old)) if *old == hash) {
                     self.v1.insert(&key, Tree::Leaf(hash.to_vec()));
+                    self.v1_labeled = None;
                 }
             }
             None => {
                 self.v1.remove(&key);
+                self.v1_labeled = None;
             }
         }
     }
@@ -126,6 +132,7 @@ impl Trees {
     /// Hashes every node changed since the last call, once, and returns the new root hash.
     pub fn rehash(&mut self) -> Hash {
         let v1 = labeled_hash(V1_LABEL, &self.v1.rehash());
+        self.v1_labeled = Some(v1);
         let v2 = labeled_hash(PATH_PREFIX_BYTES, &self.v2.rehash());
         fork_hash(&v1, &v2)
     }
@@ -160,7 +167,7 @@ impl Trees {
     }
 
     fn v1_labeled_hash(&self) -> Hash {
-        labeled_hash(V1_LABEL, &self.v1.hash())
+        self.v1_labeled.unwrap_or_else(|| labeled_hash(V1_LABEL, &self.v1.hash()))
     }
 
     /// The v2 `IC-Certificate` header value proving the response with `response_hash` at `path`
@@ -289,6 +296,23 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn cached_v1_labeled_hash_follows_every_v1_change() {
+        let mut trees = Trees::default();
+        let fresh = |t: &Trees| labeled_hash(V1_LABEL, &t.v1.hash());
+        trees.set_v1("/a.html", Some([1; 32]));
+        let root = trees.rehash();
+        assert_eq!(trees.v1_labeled, Some(fresh(&trees)));
+        trees.set_v1("/b.html", Some([2; 32]));
+        assert_eq!(trees.v1_labeled_hash(), fresh(&trees));
+        assert_ne!(trees.root_hash(), root);
+        trees.rehash();
+        trees.set_v1("/a.html", None);
+        assert_eq!(trees.v1_labeled_hash(), fresh(&trees));
+        let root = trees.rehash();
+        assert_eq!(fork_hash(&trees.v1_labeled_hash(), &trees.v2_labeled_hash()), root);
     }
 
     #[test]

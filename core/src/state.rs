@@ -36,7 +36,7 @@ use crate::store::Store;
 use crate::types::*;
 use candid::{Int, Nat, Principal};
 use ic_stable_structures::memory_manager::{MemoryId, MemoryManager, VirtualMemory};
-use ic_stable_structures::{Memory, StableCell};
+use ic_stable_structures::{Memory, StableBTreeMap, StableCell};
 use serde_bytes::ByteBuf;
 use std::collections::HashMap;
 
@@ -101,6 +101,7 @@ pub struct State<M: Memory> {
     batches: Batches<VM<M>>,
     permissions: Permissions<VM<M>>,
     settings: StableCell<Settings, VM<M>>,
+    cert_records: StableBTreeMap<String, Vec<u8>, VM<M>>,
     evidence: HashMap<u64, EvidenceComputation>,
     hashing: ChunkHashing,
     state_hash: StateHashJob,
@@ -130,6 +131,7 @@ impl<M: Memory> State<M> {
             ),
             permissions: Permissions::init(m(ids::PERMISSIONS)),
             settings: StableCell::init(m(ids::SETTINGS), Settings::default()),
+            cert_records: StableBTreeMap::init(m(ids::CERT_RECORDS)),
             evidence: HashMap::new(),
             hashing: ChunkHashing::default(),
             state_hash: StateHashJob::default(),
@@ -561,6 +563,26 @@ impl<M: Memory> State<M> {
     /// Asset keys after `after` (from the first if `None`), at most `limit`, in order.
     pub fn asset_keys_after(&self, after: Option<&str>, limit: usize) -> Vec<String> {
         self.store.keys_after(after, limit)
+    }
+
+    /// The certification record stored for `key` (opaque bytes owned by `certification`).
+    pub fn cert_record(&self, key: &str) -> Option<Vec<u8>> {
+        self.cert_records.get(&key.to_string())
+    }
+
+    /// Stores the certification record of `key`, replacing any previous one.
+    pub fn set_cert_record(&mut self, key: &str, record: Vec<u8>) {
+        self.cert_records.insert(key.to_string(), record);
+    }
+
+    /// Removes the certification record of `key`, if any.
+    pub fn remove_cert_record(&mut self, key: &str) {
+        self.cert_records.remove(&key.to_string());
+    }
+
+    /// Removes every certification record (after a clear).
+    pub fn clear_cert_records(&mut self) {
+        self.cert_records.clear_new();
     }
 
     fn encoding_record(&self, key: &str, encoding: &str) -> Result<EncodingRecord, Error> {

@@ -121,3 +121,39 @@ fn rebuild_after_reload_serves_the_same_site() {
     assert_eq!(c.get("/about").body.as_slice(), b"<html>about</html>");
     assert_eq!(c.get("/").body.as_slice(), b"<html>home</html>");
 }
+
+#[test]
+fn rebuild_from_stored_records_equals_rebuild_from_metadata() {
+    let mut c = Canister::new();
+    c.store("/index.html", "text/html", b"<html>home</html>");
+    c.store("/docs/guide.html", "text/html", b"<html>guide</html>");
+    c.store("/docs/404.html", "text/html", b"<html>missing</html>");
+    c.store("/gone.css", "text/css", b"p{}");
+    c.delete("/gone.css");
+    for key in ["/index.html", "/docs/guide.html", "/docs/404.html"] {
+        assert!(c.state.cert_record(key).is_some(), "{key} has a record after its commit");
+    }
+    assert!(c.state.cert_record("/gone.css").is_none(), "a deleted asset's record is removed");
+    let from_records = Certifier::rebuild(&c.state).unwrap();
+    assert_eq!(from_records.root_hash(), c.certifier.root_hash());
+    for key in ["/index.html", "/docs/guide.html", "/docs/404.html"] {
+        c.state.remove_cert_record(key);
+    }
+    let from_metadata = Certifier::rebuild(&c.state).unwrap();
+    assert_eq!(from_metadata.root_hash(), c.certifier.root_hash());
+    c.certifier = from_records;
+    assert_eq!(c.get("/docs/guide").body.as_slice(), b"<html>guide</html>");
+    assert_eq!(c.get("/docs/nothing").body.as_slice(), b"<html>missing</html>");
+}
+
+#[test]
+fn records_written_before_a_clear_are_not_restored() {
+    let mut c = Canister::new();
+    c.store("/a.html", "text/html", b"<html>old</html>");
+    c.state.clear(&c.caller, NOW_NS).unwrap();
+    c.store("/a.html", "text/html", b"<html>new</html>");
+    let rebuilt = Certifier::rebuild(&c.state).unwrap();
+    assert_eq!(rebuilt.root_hash(), c.certifier.root_hash());
+    c.certifier = rebuilt;
+    assert_eq!(c.get("/a.html").body.as_slice(), b"<html>new</html>");
+}

@@ -5,7 +5,7 @@
 //! Invariant: a path is in `paths` (scope in `scopes`) exactly when its responses are in the
 //! trees, and `paths[p]` is the key `p` resolves to under the alias rules.
 
-use super::input::Change;
+use super::input::{AssetView, Change};
 use super::paths::{self, INDEX};
 use super::response_hash::ResponseHasher;
 use super::responses::{AssetResponses, CertifiedResponse, Expression, FallbackPage};
@@ -13,6 +13,10 @@ use super::tree::{CertPath, Trees};
 use super::CertifyError;
 use ic_certification::Hash;
 use std::collections::{BTreeMap, BTreeSet};
+
+/// One asset's certification ready to install: its responses and, when its key is a fallback
+/// page, the page; `None` removes the key.
+pub(super) type Prepared = (String, Option<(AssetResponses, Option<FallbackPage>)>);
 
 /// A served path: the asset it resolves to and its precomputed `expr_path`.
 #[derive(Debug, Clone)]
@@ -113,15 +117,30 @@ impl Certifier {
             prepared.push(match change {
                 Change::Upsert(view) => {
                     let responses = AssetResponses::build(&view, &self.expression, &mut hasher)?;
-                    let page = paths::scope_of(&view.key).and_then(|_| {
-                        let status = if view.key == INDEX { 200 } else { 404 };
-                        FallbackPage::from_asset(&view, status, &self.expression, &mut hasher)
-                    });
+                    let page = self.page_of(&view, &mut hasher);
                     (view.key, Some((responses, page)))
                 }
                 Change::Remove { key } => (key, None),
             });
         }
+        Ok(self.install(prepared))
+    }
+
+    /// The fallback page `view` provides, if its key is a `404.html` or `/index.html`.
+    pub(super) fn page_of(&self, view: &AssetView, hasher: &mut ResponseHasher) -> Option<FallbackPage> {
+        paths::scope_of(&view.key).and_then(|_| {
+            let status = if view.key == INDEX { 200 } else { 404 };
+            FallbackPage::from_asset(view, status, &self.expression, hasher)
+        })
+    }
+
+    /// The expression every response is certified with (records are tied to it).
+    pub(super) fn expression(&self) -> &Expression {
+        &self.expression
+    }
+
+    /// Installs prepared certifications (`None` removes the key) and returns the root hash.
+    pub(super) fn install(&mut self, prepared: Vec<Prepared>) -> Hash {
         let mut touched_paths = BTreeSet::new();
         let mut touched_scopes = BTreeSet::new();
         for (key, new) in prepared {
@@ -146,7 +165,12 @@ impl Certifier {
         for scope in &touched_scopes {
             self.recertify_scope(scope);
         }
-        Ok(self.trees.rehash())
+        self.trees.rehash()
+    }
+
+    /// Every certified asset's key with its responses, in key order.
+    pub(super) fn assets(&self) -> impl Iterator<Item = (&String, &AssetResponses)> {
+        self.assets.iter()
     }
 
     /// The value for `certified_data`.

@@ -13,6 +13,7 @@ mod header_value;
 mod headers;
 mod input;
 mod paths;
+mod record;
 mod response_hash;
 mod responses;
 mod state_sync;

@@ -390,5 +390,7 @@ impl Tree {
     }
 }
 
+mod codec;
+
 #[cfg(test)]
 mod tests;

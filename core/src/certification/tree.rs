@@ -79,6 +79,16 @@ impl ResponseSet {
         tree.rehash();
         ResponseSet(tree)
     }
+
+    /// Appends the persisted form: every node with its hash, see [`Tree::encode`].
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        self.0.encode(out);
+    }
+
+    /// Reads a set written by [`ResponseSet::encode`], hashes included; `None` on malformed bytes.
+    pub fn decode(input: &mut super::record::Reader<'_>) -> Option<ResponseSet> {
+        Tree::decode(input).map(ResponseSet)
+    }
 }
 
 /// Both certification trees.

@@ -38,6 +38,9 @@
 //!  | 10   StableBTreeMap free_by_size      (len, offset)          ()                       |
 //!  | 11   StableCell<u64> blob end         -                      end mark                 |
 //!  | 12   StableCell<Settings>             -                      limits, last change (35B)|
+//!  | 13   StableBTreeMap cert_records      key text               certification record:    |
+//!  |                                                              responses, hashes, hashed|
+//!  |                                                              response set (record.rs) |
 //!  +--------------------------------------------------------------------------------------+
 //!
 //!  blob region (memory 8):
@@ -52,6 +55,12 @@
 //! An encoding record keeps the sha256 of each 2,000,000-byte certified part (n = 0 when the
 //! content fits in one part; see `content_hash`), computed once at commit, so certifying after
 //! a commit or an upgrade never reads content.
+//!
+//! A certification record (memory 13) holds what `certification` precomputed for one asset at
+//! commit (every response's status, headers and hash, and the hashed response-set subtree), so
+//! `post_upgrade` rebuilds the certification without hashing responses again. It is written in
+//! the same update call as the asset change and removed with the asset; the layout is
+//! `certification/record.rs`'s.
 //!
 //! The layout is pinned by `state/golden` tests: a fixed scenario's raw memory digest is
 //! compared with committed golden values.
@@ -91,6 +100,8 @@ pub mod memory_ids {
     pub const BLOB_END: u8 = 11;
     /// Limits and last-change clock.
     pub const SETTINGS: u8 = 12;
+    /// Certification record per asset (owned by `certification::record`).
+    pub const CERT_RECORDS: u8 = 13;
 }
 
 /// Assets, encodings and the blob region.

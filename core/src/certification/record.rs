@@ -14,9 +14,12 @@
 //! | response set (see `treap/codec.rs`)`, where `variant = encoding u8 | length u64 | sha256 [32]
 //! | k u32 | k x part sha256 [32] | etag text | full: 0 or 1 then response | head | not_modified
 //! | m u32 | m x part response | unsatisfiable` and `response = status u16 | h u32 | h x (name
-//! text, value text) | body (0 empty, 1 then start u64, end u64) | hash [32]`.
+//! text, value text) | body (0 empty, 1 then start u64, end u64) | hash [32]`; a header count of
+//! `u32::MAX` repeats the previous response's list (a HEAD's is its 200's) and a value length of
+//! `u32::MAX` stands for the certificate expression, which every response carries.
 
 use super::input::{Encoding, EncodingView};
+use super::headers::HeaderList;
 use super::responses::{AssetResponses, Body, CertifiedResponse, Expression, Variant};
 use super::tree::ResponseSet;
 use ic_certification::Hash;
@@ -34,7 +37,7 @@ pub fn encode(asset: &AssetResponses, expression: &Expression) -> Vec<u8> {
     out.push(u8::from(asset.allow_raw_access));
     put_len(&mut out, asset.variants.len());
     for variant in &asset.variants {
-        put_variant(&mut out, variant);
+        put_variant(&mut out, variant, &expression.text);
     }
     asset.certified.encode(&mut out);
     out
@@ -50,7 +53,7 @@ pub fn decode(key: &str, bytes: &[u8], expression: &Expression) -> Option<AssetR
     let enable_aliasing = r.flag()?;
     let allow_raw_access = r.flag()?;
     let count = r.u32()?;
-    let variants = (0..count).map(|_| variant(&mut r)).collect::<Option<Vec<_>>>()?;
+    let variants = (0..count).map(|_| variant(&mut r, &expression.text)).collect::<Option<Vec<_>>>()?;
     let certified = ResponseSet::decode(&mut r)?;
     r.bytes.is_empty().then(|| AssetResponses { key: key.to_string(), enable_aliasing, allow_raw_access, variants, certified })
 }
@@ -64,7 +67,7 @@ fn put_text(out: &mut Vec<u8>, text: &str) {
     out.extend_from_slice(text.as_bytes());
 }
 
-fn put_variant(out: &mut Vec<u8>, v: &Variant) {
+fn put_variant(out: &mut Vec<u8>, v: &Variant, expression: &str) {
     out.push(encoding_tag(v.view.encoding));
     out.extend_from_slice(&v.view.length.to_be_bytes());
     out.extend_from_slice(&v.view.sha256);
@@ -73,29 +76,44 @@ fn put_variant(out: &mut Vec<u8>, v: &Variant) {
         out.extend_from_slice(part);
     }
     put_text(out, &v.etag);
+    let mut previous = None;
     match &v.full {
         None => out.push(0),
         Some(full) => {
             out.push(1);
-            put_response(out, full);
+            put_response(out, full, expression, &mut previous);
         }
     }
-    put_response(out, &v.head);
-    put_response(out, &v.not_modified);
+    put_response(out, &v.head, expression, &mut previous);
+    put_response(out, &v.not_modified, expression, &mut previous);
     put_len(out, v.parts.len());
     for part in &v.parts {
-        put_response(out, part);
+        put_response(out, part, expression, &mut previous);
     }
-    put_response(out, &v.unsatisfiable);
+    put_response(out, &v.unsatisfiable, expression, &mut previous);
 }
 
-fn put_response(out: &mut Vec<u8>, r: &CertifiedResponse) {
+/// Header count meaning "the previous response's headers" (a HEAD repeats its 200's list).
+const SAME_HEADERS: u32 = u32::MAX;
+/// Text length meaning "the certificate expression" (every response carries it).
+const EXPRESSION_TEXT: u32 = u32::MAX;
+
+fn put_response<'a>(out: &mut Vec<u8>, r: &'a CertifiedResponse, expression: &str, previous: &mut Option<&'a HeaderList>) {
     out.extend_from_slice(&r.status.to_be_bytes());
-    put_len(out, r.headers.len());
-    for (name, value) in &r.headers {
-        put_text(out, name);
-        put_text(out, value);
+    if previous.is_some_and(|p| *p == r.headers) {
+        out.extend_from_slice(&SAME_HEADERS.to_be_bytes());
+    } else {
+        put_len(out, r.headers.len());
+        for (name, value) in &r.headers {
+            put_text(out, name);
+            if value == expression {
+                out.extend_from_slice(&EXPRESSION_TEXT.to_be_bytes());
+            } else {
+                put_text(out, value);
+            }
+        }
     }
+    *previous = Some(&r.headers);
     match r.body {
         Body::Stored { start, end } => {
             out.push(1);
@@ -116,7 +134,7 @@ fn encoding_tag(encoding: Encoding) -> u8 {
     }
 }
 
-fn variant(r: &mut Reader<'_>) -> Option<Variant> {
+fn variant(r: &mut Reader<'_>, expression: &str) -> Option<Variant> {
     let encoding = match r.u8()? {
         0 => Encoding::Br,
         1 => Encoding::Gzip,
@@ -128,24 +146,37 @@ fn variant(r: &mut Reader<'_>) -> Option<Variant> {
     let parts = r.u32()?;
     let part_sha256 = (0..parts).map(|_| r.hash()).collect::<Option<Vec<_>>>()?;
     let etag = r.text()?;
+    let mut previous = None;
     let full = match r.u8()? {
         0 => None,
-        1 => Some(response(r)?),
+        1 => Some(response(r, expression, &mut previous)?),
         _ => return None,
     };
-    let head = response(r)?;
-    let not_modified = response(r)?;
+    let head = response(r, expression, &mut previous)?;
+    let not_modified = response(r, expression, &mut previous)?;
     let count = r.u32()?;
-    let parts = (0..count).map(|_| response(r)).collect::<Option<Vec<_>>>()?;
-    let unsatisfiable = response(r)?;
+    let parts = (0..count).map(|_| response(r, expression, &mut previous)).collect::<Option<Vec<_>>>()?;
+    let unsatisfiable = response(r, expression, &mut previous)?;
     let view = EncodingView { encoding, length, sha256, part_sha256 };
     Some(Variant { view, etag, full, head, not_modified, parts, unsatisfiable })
 }
 
-fn response(r: &mut Reader<'_>) -> Option<CertifiedResponse> {
+fn response(r: &mut Reader<'_>, expression: &str, previous: &mut Option<HeaderList>) -> Option<CertifiedResponse> {
     let status = r.u16()?;
-    let count = r.u32()?;
-    let headers = (0..count).map(|_| Some((r.text()?, r.text()?))).collect::<Option<Vec<_>>>()?;
+    let headers = match r.u32()? {
+        SAME_HEADERS => previous.clone()?,
+        count => (0..count)
+            .map(|_| {
+                let name = r.text()?;
+                let value = match r.u32()? {
+                    EXPRESSION_TEXT => expression.to_string(),
+                    len => r.text_of(len as usize)?,
+                };
+                Some((name, value))
+            })
+            .collect::<Option<HeaderList>>()?,
+    };
+    *previous = Some(headers.clone());
     let body = match r.u8()? {
         0 => Body::Empty,
         1 => Body::Stored { start: r.u64()?, end: r.u64()? },
@@ -218,6 +249,10 @@ impl<'a> Reader<'a> {
 
     fn text(&mut self) -> Option<String> {
         let len = self.u32()? as usize;
+        self.text_of(len)
+    }
+
+    fn text_of(&mut self, len: usize) -> Option<String> {
         String::from_utf8(self.bytes(len)?.to_vec()).ok()
     }
 }

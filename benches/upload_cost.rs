@@ -3,30 +3,22 @@
 //!
 //! Run: `cargo bench -p asset-canister --bench upload_cost`
 
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 use asset_canister_core::state::HASHED_BYTES_PER_MESSAGE;
 use asset_canister_core::types::*;
+use candid::Nat;
 use local_ic::limits::UPDATE_INSTRUCTIONS;
-use candid::{Decode, Encode, Nat, Principal};
-use local_ic::{InstallMode, LocalIc};
 use serde_bytes::ByteBuf;
 use sha2::{Digest, Sha256};
+use support::{admin, binary_asset, Canister};
 
 const CHUNK: usize = 1_900_000;
 
 fn main() {
-    let wasm = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/dist/asset-canister.wasm.gz"))
-        .expect("dist/asset-canister.wasm.gz (run scripts/build.sh)");
-    let me = Principal::from_slice(&[7; 29]);
-    let mut ic = LocalIc::new();
-    let canister = ic.create_canister(vec![me]).unwrap();
-    ic.install_code(canister, me, &wasm, Encode!(&None::<AssetCanisterArgs>).unwrap(), InstallMode::Install)
-        .unwrap();
-    let update = |ic: &mut LocalIc, method: &str, arg: Vec<u8>| {
-        ic.update_call(canister, me, method, arg).unwrap_or_else(|e| panic!("{method}: {e}"))
-    };
-
-    let out = update(&mut ic, "create_batch", Encode!(&CreateBatchArg {}).unwrap());
-    let batch = Decode!(&out.reply, CreateBatchResponse).unwrap().batch_id;
+    let mut c = Canister::install();
+    let (batch, out) = c.create_batch();
     println!("create_batch: {} instructions", out.instructions);
 
     for chunks in [1usize, 8] {
@@ -35,9 +27,9 @@ fn main() {
         let mut upload_instructions = 0;
         for piece in content.chunks(CHUNK) {
             let arg = CreateChunkArg { batch_id: batch.clone(), content: ByteBuf::from(piece.to_vec()) };
-            let out = update(&mut ic, "create_chunk", Encode!(&arg).unwrap());
+            let (reply, out): (CreateChunkResponse, _) = c.update(admin(), "create_chunk", (arg,)).expect("create_chunk");
             upload_instructions += out.instructions;
-            ids.push(Decode!(&out.reply, CreateChunkResponse).unwrap().chunk_id);
+            ids.push(reply.chunk_id);
         }
         let bytes = content.len() as f64;
         println!(
@@ -47,25 +39,7 @@ fn main() {
         );
         let key = format!("/f{chunks}");
         let sha256 = Sha256::digest(&content);
-        let ops = vec![
-            BatchOperationKind::CreateAsset(CreateAssetArguments {
-                key: key.clone(),
-                content_type: "application/octet-stream".into(),
-                max_age: None,
-                headers: None,
-                enable_aliasing: None,
-                allow_raw_access: None,
-            }),
-            BatchOperationKind::SetAssetContent(SetAssetContentArguments {
-                key: key.clone(),
-                content_encoding: "identity".into(),
-                chunk_ids: ids,
-                last_chunk: None,
-                sha256: Some(ByteBuf::from(sha256.to_vec())),
-            }),
-        ];
-        let arg = CommitBatchArguments { batch_id: Nat::from(0u64), operations: ops };
-        let out = update(&mut ic, "commit_batch", Encode!(&arg).unwrap());
+        let out = c.commit_batch(Nat::from(0u64), binary_asset(&key, ids, &sha256)).expect("commit_batch");
         println!(
             "commit_batch (sha256 check + certification of {} bytes): {} instructions, {:.2} per byte",
             content.len(),
@@ -82,11 +56,12 @@ fn main() {
             );
         }
         let get = GetChunkArg { key, content_encoding: "identity".into(), index: Nat::from(0u64), sha256: None };
-        let out = ic.query_call(canister, me, "get_chunk", Encode!(&get).unwrap()).unwrap();
+        let (_, out): (GetChunkResponse, _) = c.query(admin(), "get_chunk", (get,)).expect("get_chunk");
         println!(
-            "get_chunk ({CHUNK} bytes): {} instructions, {:.2} per byte",
-            out.instructions,
-            out.instructions as f64 / CHUNK as f64
+            "get_chunk ({CHUNK} bytes): {} instructions of canister work, {:.2} per byte; {} with the IC's reply transmission",
+            out.work_instructions(),
+            out.work_instructions() as f64 / CHUNK as f64,
+            out.instructions
         );
     }
 }

@@ -13,7 +13,7 @@ use local_ic::limits::UPDATE_INSTRUCTIONS;
 use local_ic::{CallError, ErrorCode};
 use serde_bytes::ByteBuf;
 use sha2::{Digest, Sha256};
-use support::{admin, generated_bytes, header, request, Canister, CHUNK_BYTES};
+use support::{admin, binary_asset, content_range, generated_bytes, header, request, Canister, CHUNK_BYTES};
 
 /// 170 chunks of 1,900,000 bytes: hashing costs about 142 instructions per byte (the whole
 /// sha256 plus the part hashes), about 46 billion in total.
@@ -25,37 +25,9 @@ fn upload_chunks(c: &mut Canister, body: &[u8]) -> Vec<Nat> {
     c.create_chunks(&batch, &pieces).0
 }
 
-fn ops(key: &str, ids: Vec<Nat>, sha256: &[u8]) -> Vec<BatchOperationKind> {
-    vec![
-        BatchOperationKind::CreateAsset(CreateAssetArguments {
-            key: key.into(),
-            content_type: "application/octet-stream".into(),
-            max_age: None,
-            headers: None,
-            enable_aliasing: None,
-            allow_raw_access: None,
-        }),
-        BatchOperationKind::SetAssetContent(SetAssetContentArguments {
-            key: key.into(),
-            content_encoding: "identity".into(),
-            chunk_ids: ids,
-            last_chunk: None,
-            sha256: Some(ByteBuf::from(sha256.to_vec())),
-        }),
-    ]
-}
-
 fn listed(c: &mut Canister) -> Vec<AssetDetails> {
     let arg = ListRequest { start: None, length: None };
     c.query::<_, Vec<AssetDetails>>(admin(), "list", (arg,)).unwrap().0
-}
-
-/// `(first, last, total)` of a `bytes first-last/total` Content-Range.
-fn content_range(value: &str) -> (usize, usize, usize) {
-    let rest = value.strip_prefix("bytes ").expect(value);
-    let (span, total) = rest.split_once('/').expect(value);
-    let (first, last) = span.split_once('-').expect(value);
-    (first.parse().unwrap(), last.parse().unwrap(), total.parse().unwrap())
 }
 
 #[test]
@@ -66,7 +38,7 @@ fn a_commit_beyond_one_message_limit_continues_and_serves_the_right_bytes() {
     // A wrong sha256 is found only once everything is hashed, in a later message.
     let smaller = generated_bytes(HASHED_BYTES_PER_MESSAGE as usize + 3 * CHUNK_BYTES, 5);
     let ids = upload_chunks(&mut c, &smaller);
-    match c.commit_batch(Nat::from(0u64), ops("/wrong.bin", ids, &Sha256::digest(b"not the content"))) {
+    match c.commit_batch(Nat::from(0u64), binary_asset("/wrong.bin", ids, &Sha256::digest(b"not the content"))) {
         Err(CallError::Rejected { reject }) => assert_eq!(reject.error_code, ErrorCode::CanisterCalledTrap),
         other => panic!("a wrong sha256 must reject the commit, got {other:?}"),
     }
@@ -78,7 +50,7 @@ fn a_commit_beyond_one_message_limit_continues_and_serves_the_right_bytes() {
     let body = generated_bytes(FILE_BYTES, 11);
     let sha = Sha256::digest(&body);
     let ids = upload_chunks(&mut c, &body);
-    let out = c.commit_batch(Nat::from(0u64), ops("/huge.bin", ids, &sha)).expect("commit over several messages");
+    let out = c.commit_batch(Nat::from(0u64), binary_asset("/huge.bin", ids, &sha)).expect("commit over several messages");
     assert!(
         out.instructions > UPDATE_INSTRUCTIONS,
         "the commit spent {} instructions, which one message could not ({UPDATE_INSTRUCTIONS})",

@@ -4,15 +4,7 @@
 
 mod support;
 
-use support::{generated_bytes, header, request, site, Canister, BIG_BYTES};
-
-/// `(first, last, total)` of a `bytes first-last/total` Content-Range.
-fn content_range(value: &str) -> (usize, usize, usize) {
-    let rest = value.strip_prefix("bytes ").expect(value);
-    let (span, total) = rest.split_once('/').expect(value);
-    let (first, last) = span.split_once('-').expect(value);
-    (first.parse().unwrap(), last.parse().unwrap(), total.parse().unwrap())
-}
+use support::{content_range, generated_bytes, header, request, site, Canister, BIG_BYTES};
 
 #[test]
 fn ranges_get_verified_206_and_the_big_file_reassembles() {

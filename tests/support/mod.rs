@@ -71,6 +71,28 @@ impl Upload {
     }
 }
 
+/// `CreateAsset` + `SetAssetContent` for an identity-encoded binary at `key` from uploaded
+/// chunks, with the `sha256` the uploader claims (tests pass wrong ones on purpose).
+pub fn binary_asset(key: &str, chunk_ids: Vec<Nat>, sha256: &[u8]) -> Vec<BatchOperationKind> {
+    vec![
+        BatchOperationKind::CreateAsset(CreateAssetArguments {
+            key: key.into(),
+            content_type: "application/octet-stream".into(),
+            max_age: None,
+            headers: None,
+            enable_aliasing: None,
+            allow_raw_access: None,
+        }),
+        BatchOperationKind::SetAssetContent(SetAssetContentArguments {
+            key: key.into(),
+            content_encoding: "identity".into(),
+            chunk_ids,
+            last_chunk: None,
+            sha256: Some(ByteBuf::from(sha256.to_vec())),
+        }),
+    ]
+}
+
 /// An installed asset canister in its own local IC.
 pub struct Canister {
     /// The subnet.
@@ -264,6 +286,14 @@ pub fn request(method: &str, url: &str, headers: &[(&str, &str)]) -> HttpRequest
         body: ByteBuf::new(),
         certificate_version: None,
     }
+}
+
+/// `(first, last, total)` of a `bytes first-last/total` Content-Range.
+pub fn content_range(value: &str) -> (usize, usize, usize) {
+    let rest = value.strip_prefix("bytes ").expect(value);
+    let (span, total) = rest.split_once('/').expect(value);
+    let (first, last) = span.split_once('-').expect(value);
+    (first.parse().unwrap(), last.parse().unwrap(), total.parse().unwrap())
 }
 
 /// The value of a response header (case-insensitive name).

@@ -15,7 +15,8 @@ const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 
 /// The v2 header value `certificate=:…:, tree=:…:, expr_path=:…:, version=2`.
 pub(crate) fn v2(certificate: &[u8], witness: &HashTree, expr_path_b64: &str) -> String {
-    let tree = cbor(witness);
+    let mut tree = Vec::with_capacity(1024);
+    super::tree_cbor::encode(witness, &mut tree);
     let mut value = Vec::with_capacity(
         50 + base64_len(certificate.len()) + base64_len(tree.len()) + expr_path_b64.len(),
     );
@@ -27,14 +28,6 @@ pub(crate) fn v2(certificate: &[u8], witness: &HashTree, expr_path_b64: &str) ->
     value.extend_from_slice(expr_path_b64.as_bytes());
     value.extend_from_slice(b":, version=2");
     String::from_utf8(value).expect("base64 and the fixed parts are ASCII")
-}
-
-/// Self-describing CBOR of a witness, as the certificate header carries it.
-fn cbor(witness: &HashTree) -> Vec<u8> {
-    let mut serializer = serde_cbor::Serializer::new(Vec::with_capacity(1024));
-    serializer.self_describe().expect("writing to a Vec cannot fail");
-    serde::Serialize::serialize(witness, &mut serializer).expect("a hash tree always serializes");
-    serializer.into_inner()
 }
 
 fn base64_len(bytes: usize) -> usize {

@@ -18,6 +18,7 @@ mod response_hash;
 mod responses;
 mod state_sync;
 mod tree;
+mod tree_cbor;
 mod treap;
 
 pub use certifier::{Certifier, Scope, ServedPath, Target};

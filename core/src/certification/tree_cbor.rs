@@ -1,0 +1,141 @@
+//! Self-describing CBOR of a hash tree (a witness), as the `IC-Certificate` header carries it.
+//!
+//! Written by hand instead of through `serde_cbor`: the serde path writes every array head,
+//! tag and byte string through a generic `Write` per item, and the witness of every request
+//! goes through it (see BENCHMARKING.md, "Serve path", for the measured difference).
+//! Owns only the encoding; must not build or change trees. Invariant: the bytes are exactly
+//! what `serde_cbor` writes for the same `HashTree` with the self-describe tag (tested by
+//! proptest), i.e. the CDDL `hash-tree` of the IC interface specification with minimal heads.
+
+use ic_certification::hash_tree::HashTreeNode;
+use ic_certification::HashTree;
+
+/// The self-describe tag 55799 that `serde_cbor::Serializer::self_describe` writes first.
+const SELF_DESCRIBE: [u8; 3] = [0xd9, 0xd9, 0xf7];
+
+/// CBOR major type 2 (byte string), shifted into the head byte.
+const BYTES: u8 = 2 << 5;
+/// CBOR major type 4 (array), shifted into the head byte.
+const ARRAY: u8 = 4 << 5;
+
+/// Appends the self-describing CBOR of `tree` to `out`.
+pub(crate) fn encode(tree: &HashTree, out: &mut Vec<u8>) {
+    out.extend_from_slice(&SELF_DESCRIBE);
+    node(tree.as_ref(), out);
+}
+
+fn node(tree: &HashTreeNode<Vec<u8>>, out: &mut Vec<u8>) {
+    match tree {
+        HashTreeNode::Empty() => out.extend_from_slice(&[ARRAY | 1, 0]),
+        HashTreeNode::Fork(children) => {
+            out.extend_from_slice(&[ARRAY | 3, 1]);
+            node(&children.0, out);
+            node(&children.1, out);
+        }
+        HashTreeNode::Labeled(label, child) => {
+            out.extend_from_slice(&[ARRAY | 3, 2]);
+            bytes(label.as_bytes(), out);
+            node(child, out);
+        }
+        HashTreeNode::Leaf(value) => {
+            out.extend_from_slice(&[ARRAY | 2, 3]);
+            bytes(value, out);
+        }
+        HashTreeNode::Pruned(hash) => {
+            // A 32-byte string: head 0x58 0x20.
+            out.extend_from_slice(&[ARRAY | 2, 4, BYTES | 24, 32]);
+            out.extend_from_slice(hash);
+        }
+    }
+}
+
+/// A byte string with the shortest head for its length, as `serde_cbor` writes it.
+fn bytes(value: &[u8], out: &mut Vec<u8>) {
+    let len = value.len();
+    if len < 24 {
+        out.push(BYTES | len as u8);
+    } else if let Ok(len) = u8::try_from(len) {
+        out.extend_from_slice(&[BYTES | 24, len]);
+    } else if let Ok(len) = u16::try_from(len) {
+        out.push(BYTES | 25);
+        out.extend_from_slice(&len.to_be_bytes());
+    } else if let Ok(len) = u32::try_from(len) {
+        out.push(BYTES | 26);
+        out.extend_from_slice(&len.to_be_bytes());
+    } else {
+        out.push(BYTES | 27);
+        out.extend_from_slice(&(len as u64).to_be_bytes());
+    }
+    out.extend_from_slice(value);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ic_certification::{empty, fork, labeled, leaf, pruned};
+    use super::super::treap::Tree;
+    use proptest::prelude::*;
+
+    fn label_path() -> impl Strategy<Value = Vec<Vec<u8>>> {
+        let label = prop_oneof![Just(Vec::new()), Just(b"<$>".to_vec()), prop::collection::vec(any::<u8>(), 1..34)];
+        prop::collection::vec(label, 1..5)
+    }
+
+    fn serde_cbor_bytes(tree: &HashTree) -> Vec<u8> {
+        let mut serializer = serde_cbor::Serializer::new(Vec::new());
+        serializer.self_describe().unwrap();
+        serde::Serialize::serialize(tree, &mut serializer).unwrap();
+        serializer.into_inner()
+    }
+
+    /// Byte strings around every head-size boundary (23/24, 255/256) and beyond 65535.
+    fn blob() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..40),
+            prop::collection::vec(any::<u8>(), 250..300),
+            prop::collection::vec(any::<u8>(), 65_530..65_540),
+        ]
+    }
+
+    fn hash_tree() -> impl Strategy<Value = HashTree> {
+        let leaf_node = prop_oneof![
+            Just(empty()),
+            blob().prop_map(leaf),
+            any::<[u8; 32]>().prop_map(pruned),
+        ];
+        leaf_node.prop_recursive(6, 40, 2, |inner| {
+            prop_oneof![
+                (inner.clone(), inner.clone()).prop_map(|(l, r)| fork(l, r)),
+                (prop::collection::vec(any::<u8>(), 0..30), inner).prop_map(|(label, t)| labeled(label, t)),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn matches_serde_cbor(tree in hash_tree()) {
+            let mut ours = Vec::new();
+            encode(&tree, &mut ours);
+            prop_assert_eq!(ours, serde_cbor_bytes(&tree));
+        }
+
+        /// The witnesses serving actually encodes: random certification trees, random paths.
+        #[test]
+        fn matches_serde_cbor_for_witnesses(
+            entries in prop::collection::vec((label_path(), prop::collection::vec(any::<u8>(), 0..40)), 0..30),
+            probes in prop::collection::vec(label_path(), 1..8),
+        ) {
+            let mut tree = Tree::default();
+            for (path, value) in &entries {
+                tree.insert(path, Tree::Leaf(value.clone()));
+            }
+            tree.rehash();
+            for probe in &probes {
+                let witness = tree.witness(probe);
+                let mut ours = Vec::new();
+                encode(&witness, &mut ours);
+                prop_assert_eq!(ours, serde_cbor_bytes(&witness));
+            }
+        }
+    }
+}

@@ -8,22 +8,19 @@
 //! Owns only text assembly; must not build witnesses. Invariant: the output is byte for byte
 //! what `ic-http-certification`'s `build_v2_certificate_header_value` produces (tested).
 
-use ic_certification::HashTree;
-
 /// The standard base64 alphabet (RFC 4648), padded.
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// The v2 header value `certificate=:…:, tree=:…:, expr_path=:…:, version=2`.
-pub(crate) fn v2(certificate: &[u8], witness: &HashTree, expr_path_b64: &str) -> String {
-    let mut tree = Vec::with_capacity(1024);
-    super::tree_cbor::encode(witness, &mut tree);
+/// `tree` is the header's tree, already self-describing CBOR.
+pub(crate) fn v2(certificate: &[u8], tree: &[u8], expr_path_b64: &str) -> String {
     let mut value = Vec::with_capacity(
         50 + base64_len(certificate.len()) + base64_len(tree.len()) + expr_path_b64.len(),
     );
     value.extend_from_slice(b"certificate=:");
     push_base64(&mut value, certificate);
     value.extend_from_slice(b":, tree=:");
-    push_base64(&mut value, &tree);
+    push_base64(&mut value, tree);
     value.extend_from_slice(b":, expr_path=:");
     value.extend_from_slice(expr_path_b64.as_bytes());
     value.extend_from_slice(b":, version=2");
@@ -88,8 +85,10 @@ mod tests {
             expr_path in "[A-Za-z0-9+/=]{0,40}",
         ) {
             let witness = fork(pruned(hash), labeled(label, fork(leaf(value), empty())));
+            let mut tree = Vec::new();
+            crate::certification::tree_cbor::encode(&witness, &mut tree);
             prop_assert_eq!(
-                v2(&certificate, &witness, &expr_path),
+                v2(&certificate, &tree, &expr_path),
                 build_v2_certificate_header_value(&certificate, &witness, &expr_path)
             );
         }

@@ -391,6 +391,7 @@ impl Tree {
 }
 
 mod codec;
+mod witness_cbor;
 
 #[cfg(test)]
 mod tests;

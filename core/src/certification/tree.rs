@@ -16,6 +16,7 @@
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use super::treap::Tree;
+use super::tree_cbor;
 use ic_certification::{fork, fork_hash, labeled, labeled_hash, merge_hash_trees, pruned, Hash, HashTree};
 use ic_http_certification::utils::{
     cbor_encode_to_base64, more_specific_wildcards_for,
@@ -45,16 +46,20 @@ impl CertPath {
 
     /// The tree path: segments as `HttpCertificationPath` splits them, then the terminator.
     fn tree_path(&self) -> Vec<Vec<u8>> {
+        self.segments().into_iter().map(<[u8]>::to_vec).collect()
+    }
+
+    /// [`CertPath::tree_path`] borrowed from the path string: no copy per segment.
+    fn segments(&self) -> Vec<&[u8]> {
         let (path, terminator) = match self {
             CertPath::Exact(p) => (p, EXACT_PATH_TERMINATOR_BYTES),
             CertPath::Wildcard(p) => (p, WILDCARD_PATH_TERMINATOR_BYTES),
         };
-        let mut segments: Vec<Vec<u8>> =
-            path.split('/').filter(|s| !s.is_empty()).map(|s| s.as_bytes().to_vec()).collect();
+        let mut segments: Vec<&[u8]> = path.split('/').filter(|s| !s.is_empty()).map(str::as_bytes).collect();
         if path.ends_with('/') {
-            segments.push(Vec::new());
+            segments.push(&[]);
         }
-        segments.push(terminator.to_vec());
+        segments.push(terminator);
         segments
     }
 
@@ -160,10 +165,9 @@ impl Trees {
     /// The whole tree, CBOR-encoded with the self-describe tag, for the `certified_tree` query.
     pub fn full_tree_cbor(&self) -> Vec<u8> {
         let tree = fork(labeled(V1_LABEL, self.v1.full()), labeled(PATH_PREFIX_BYTES, self.v2.full()));
-        let mut serializer = serde_cbor::Serializer::new(Vec::new());
-        serializer.self_describe().expect("writing to a Vec cannot fail");
-        serde::Serialize::serialize(&tree, &mut serializer).expect("a hash tree always serializes");
-        serializer.into_inner()
+        let mut bytes = Vec::new();
+        tree_cbor::encode(&tree, &mut bytes);
+        bytes
     }
 
     /// Every certified leaf path of both trees, sorted.
@@ -191,35 +195,63 @@ impl Trees {
         response_hash: &Hash,
         request_path: &str,
     ) -> Option<String> {
-        let witness = self.v2_witness(path, expr_hash, response_hash, request_path)?;
-        let tree = fork(pruned(self.v1_labeled_hash()), labeled(PATH_PREFIX_BYTES, witness));
+        let mut tree = Vec::with_capacity(1024);
+        self.v2_tree_cbor(path, expr_hash, response_hash, request_path, &mut tree)?;
         Some(super::header_value::v2(certificate, &tree, expr_path_b64))
     }
 
-    /// Mirrors `HttpCertificationTree::witness`: an exact path proves the one response; a
-    /// wildcard proves the request path's absence, the wildcard's responses, and the absence of
-    /// every more specific wildcard.
-    fn v2_witness(&self, path: &CertPath, expr_hash: &Hash, response_hash: &Hash, request_path: &str) -> Option<HashTree> {
-        let responding = path.tree_path();
-        match path {
-            CertPath::Exact(_) => {
-                let mut full = responding;
-                full.extend([expr_hash.to_vec(), Vec::new(), response_hash.to_vec()]);
-                Some(self.v2.witness(&full))
+    /// The header's self-describing CBOR tree `fork (pruned v1) (labeled "http_expr" witness)`.
+    /// The witness mirrors `HttpCertificationTree::witness`: an exact path proves the one
+    /// response (written while walking the tree); a wildcard proves the request path's absence,
+    /// the wildcard's responses, and the absence of every more specific wildcard (merged as a
+    /// `HashTree`, then encoded).
+    fn v2_tree_cbor(
+        &self,
+        path: &CertPath,
+        expr_hash: &Hash,
+        response_hash: &Hash,
+        request_path: &str,
+        out: &mut Vec<u8>,
+    ) -> Option<()> {
+        let wildcard_witness = match path {
+            CertPath::Exact(_) => None,
+            CertPath::Wildcard(_) => Some(self.wildcard_witness(path, request_path)?),
+        };
+        tree_cbor::self_describe(out);
+        tree_cbor::fork_head(out);
+        tree_cbor::pruned(&self.v1_labeled_hash(), out);
+        tree_cbor::labeled_head(PATH_PREFIX_BYTES, out);
+        match wildcard_witness {
+            None => {
+                let mut full = path.segments();
+                full.extend([&expr_hash[..], &[], &response_hash[..]]);
+                self.v2.witness_cbor(&full, out);
             }
-            CertPath::Wildcard(_) => {
-                let requested = CertPath::Exact(request_path.to_string()).tree_path();
-                if responding.len() > requested.len() {
-                    return None;
-                }
-                let witness = merge_hash_trees(self.v2.witness(&requested), self.v2.witness(&responding));
-                Some(
-                    more_specific_wildcards_for(&requested, &responding)
-                        .iter()
-                        .fold(witness, |acc, p| merge_hash_trees(acc, self.v2.witness(p))),
-                )
-            }
+            Some(witness) => tree_cbor::node(witness.as_ref(), out),
         }
+        Some(())
+    }
+
+    fn wildcard_witness(&self, path: &CertPath, request_path: &str) -> Option<HashTree> {
+        let responding = path.tree_path();
+        let requested = CertPath::Exact(request_path.to_string()).tree_path();
+        if responding.len() > requested.len() {
+            return None;
+        }
+        let witness = merge_hash_trees(self.v2.witness(&requested), self.v2.witness(&responding));
+        Some(
+            more_specific_wildcards_for(&requested, &responding)
+                .iter()
+                .fold(witness, |acc, p| merge_hash_trees(acc, self.v2.witness(p))),
+        )
+    }
+
+    /// The header tree as [`Trees::v2_header`] encodes it, decoded again for inspection.
+    #[cfg(test)]
+    fn v2_tree(&self, path: &CertPath, expr_hash: &Hash, response_hash: &Hash, request_path: &str) -> Option<HashTree> {
+        let mut bytes = Vec::new();
+        self.v2_tree_cbor(path, expr_hash, response_hash, request_path, &mut bytes)?;
+        Some(serde_cbor::from_slice(&bytes).expect("the header tree decodes"))
     }
 
     /// The v1 `IC-Certificate` header value for a request to `path`; the witness covers `path`
@@ -285,15 +317,14 @@ mod tests {
             (CertPath::Wildcard("/docs".into()), "/docs/missing/page", [7; 32]),
             (CertPath::Wildcard("/".into()), "/nothing", [5; 32]),
         ] {
-            let ours = labeled(PATH_PREFIX_BYTES, trees.v2_witness(&path, &EXPR, &hash, request).unwrap());
+            let ours = trees.v2_tree(&path, &EXPR, &hash, request).unwrap();
             let http_path = path.to_http();
             let entry = HttpCertificationTreeEntry::new(&http_path, HttpCertification::response_only_prehashed(EXPR, hash));
             let theirs = library.witness(&entry, request).unwrap();
             // Same labels revealed as the library's witness (the fork shape inside each map
             // differs: ours depends only on the label set), and a valid proof of our root.
             assert_eq!(ours.list_paths(), theirs.list_paths(), "{request}");
-            let proof = fork(pruned(trees.v1_labeled_hash()), ours.clone());
-            assert_eq!(proof.digest(), root, "{request}");
+            assert_eq!(ours.digest(), root, "{request}");
             let requested = CertPath::Exact(request.to_string()).tree_path();
             if let CertPath::Wildcard(_) = path {
                 let mut absent = vec![PATH_PREFIX_BYTES.to_vec()];
@@ -335,8 +366,7 @@ mod tests {
         let v1_tree = fork(labeled(V1_LABEL, v1), pruned(trees.v2_labeled_hash()));
         assert_eq!(v1_tree.digest(), trees.root_hash());
         assert_eq!(v1_tree.lookup_path([V1_LABEL, b"/a.html"]), LookupResult::Found(&[7; 32]));
-        let v2 = trees.v2_witness(&path, &EXPR, &[2; 32], "/a.html").unwrap();
-        let v2_tree = fork(pruned(trees.v1_labeled_hash()), labeled(PATH_PREFIX_BYTES, v2));
+        let v2_tree = trees.v2_tree(&path, &EXPR, &[2; 32], "/a.html").unwrap();
         assert_eq!(v2_tree.digest(), trees.root_hash());
     }
 

@@ -31,8 +31,20 @@ fn base64_len(bytes: usize) -> usize {
     bytes.div_ceil(3) * 4
 }
 
+/// Two base64 symbols for every 12-bit value: one lookup per two output symbols.
+static PAIRS: [[u8; 2]; 4096] = {
+    let mut pairs = [[0; 2]; 4096];
+    let mut i = 0;
+    while i < 4096 {
+        pairs[i] = [ALPHABET[i >> 6], ALPHABET[i & 0x3f]];
+        i += 1;
+    }
+    pairs
+};
+
 /// Appends the padded standard base64 of `bytes` to `out`. The output is sized once and written
-/// four symbols per three bytes by index, with no capacity check or copy call per group.
+/// four symbols per three bytes by index, two symbols per lookup, with no capacity check or copy
+/// call per group.
 fn push_base64(out: &mut Vec<u8>, bytes: &[u8]) {
     let symbol = |index: u32| ALPHABET[(index & 0x3f) as usize];
     let chunks = bytes.chunks_exact(3);
@@ -41,10 +53,9 @@ fn push_base64(out: &mut Vec<u8>, bytes: &[u8]) {
     out.resize(start + bytes.len() / 3 * 4, 0);
     for (chunk, slot) in chunks.zip(out[start..].chunks_exact_mut(4)) {
         let n = (u32::from(chunk[0]) << 16) | (u32::from(chunk[1]) << 8) | u32::from(chunk[2]);
-        slot[0] = symbol(n >> 18);
-        slot[1] = symbol(n >> 12);
-        slot[2] = symbol(n >> 6);
-        slot[3] = symbol(n);
+        let [a, b] = PAIRS[((n >> 12) & 0xfff) as usize];
+        let [c, d] = PAIRS[(n & 0xfff) as usize];
+        slot.copy_from_slice(&[a, b, c, d]);
     }
     match *rest {
         [a] => {

@@ -18,9 +18,14 @@ impl Tree {
             (None, tree) => node(tree.full().as_ref(), out),
             (Some((first, rest)), Tree::Map(map)) => match map.root.as_deref() {
                 None => crate::certification::tree_cbor::empty(out),
+                // Written as if `first` were present (the usual case: one search, not two);
+                // rewritten as a proof of absence when the walk does not meet it.
                 Some(root) => {
-                    let present = map.get(first).is_some();
-                    walk(root, first, present, rest, out);
+                    let start = out.len();
+                    if !walk(root, first, true, rest, out) {
+                        out.truncate(start);
+                        walk(root, first, false, rest, out);
+                    }
                 }
             },
         }
@@ -28,16 +33,17 @@ impl Tree {
 }
 
 /// One treap node of the witness of `label`, in the fork layout of `three_way_fork`: the side
-/// the search continues into is walked, the other side pruned.
-fn walk(n: &Node, label: &[u8], present: bool, rest: &[&[u8]], out: &mut Vec<u8>) {
+/// the search continues into is walked, the other side pruned. Returns whether `label` was met.
+fn walk(n: &Node, label: &[u8], present: bool, rest: &[&[u8]], out: &mut Vec<u8>) -> bool {
     let order = label.cmp(&n.label);
     let (left, right) = (n.left.as_deref(), n.right.as_deref());
     if left.is_some() || right.is_some() {
         fork_head(out);
     }
+    let mut found = order == Ordering::Equal;
     if let Some(left) = left {
         match order {
-            Ordering::Less => walk(left, label, present, rest, out),
+            Ordering::Less => found = walk(left, label, present, rest, out),
             _ => pruned(&left.subtree_hash(), out),
         }
     }
@@ -57,8 +63,9 @@ fn walk(n: &Node, label: &[u8], present: bool, rest: &[&[u8]], out: &mut Vec<u8>
     }
     if let Some(right) = right {
         match order {
-            Ordering::Greater => walk(right, label, present, rest, out),
+            Ordering::Greater => found = walk(right, label, present, rest, out),
             _ => pruned(&right.subtree_hash(), out),
         }
     }
+    found
 }

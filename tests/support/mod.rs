@@ -125,10 +125,7 @@ impl Canister {
         method: &str,
         args: A,
     ) -> Result<(R, CallOutcome), CallError> {
-        let arg = candid::encode_args(args).unwrap();
-        let out = self.ic.update_call(self.id, sender, method, arg)?;
-        let reply = Decode!(&out.reply, R).unwrap_or_else(|e| panic!("{method} reply: {e}"));
-        Ok((reply, out))
+        self.call(LocalIc::update_call, sender, method, args)
     }
 
     /// A query call with Candid arguments; the decoded reply and the call's figures.
@@ -138,8 +135,19 @@ impl Canister {
         method: &str,
         args: A,
     ) -> Result<(R, CallOutcome), CallError> {
+        self.call(LocalIc::query_call, sender, method, args)
+    }
+
+    /// Encodes `args`, runs `kind` (update or query), decodes the reply as `R`.
+    fn call<A: ArgumentEncoder, R: CandidType + DeserializeOwned>(
+        &mut self,
+        kind: fn(&mut LocalIc, Principal, Principal, &str, Vec<u8>) -> Result<CallOutcome, CallError>,
+        sender: Principal,
+        method: &str,
+        args: A,
+    ) -> Result<(R, CallOutcome), CallError> {
         let arg = candid::encode_args(args).unwrap();
-        let out = self.ic.query_call(self.id, sender, method, arg)?;
+        let out = kind(&mut self.ic, self.id, sender, method, arg)?;
         let reply = Decode!(&out.reply, R).unwrap_or_else(|e| panic!("{method} reply: {e}"));
         Ok((reply, out))
     }

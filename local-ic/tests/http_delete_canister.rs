@@ -7,26 +7,15 @@
 mod common;
 mod http_support;
 
-use candid::Principal;
 use common::{admin, counter_wat, install, user};
 use ic_certification::LookupResult;
-use http_support::{agent, ed25519, plain_test_canister, start_server};
+use http_support::{agent, create_canister, ed25519, plain_test_canister, start_server};
 use ic_agent::agent::RejectCode;
 use ic_agent::identity::Identity;
-use ic_agent::{Agent, AgentError};
+use ic_agent::AgentError;
 use ic_management_canister_types_for_ic_utils::CanisterStatusType;
 use ic_utils::call::AsyncCall;
 use ic_utils::interfaces::ManagementCanister;
-
-async fn create(agent: &Agent) -> Principal {
-    ManagementCanister::create(agent)
-        .create_canister()
-        .as_provisional_create_with_amount(None)
-        .call_and_wait()
-        .await
-        .expect("canister created")
-        .0
-}
 
 /// The IC error code and message of a reject, `None` for any other failure.
 fn reject(error: &AgentError) -> Option<(&str, &str)> {
@@ -46,7 +35,7 @@ async fn only_a_controller_deletes_a_stopped_canister_and_then_it_is_gone() {
     let owner_principal = ed25519(1).sender().unwrap();
     let stranger_principal = ed25519(2).sender().unwrap();
     let management = ManagementCanister::create(&owner);
-    let canister = create(&owner).await;
+    let canister = create_canister(&owner).await;
     management.install_code(&canister, &plain_test_canister()).call_and_wait().await.unwrap();
     owner.update(&canister, "set").with_arg(b"kept".to_vec()).call_and_wait().await.unwrap();
 
@@ -83,7 +72,7 @@ async fn only_a_controller_deletes_a_stopped_canister_and_then_it_is_gone() {
     let tree = owner.read_state_canister_controllers(canister).await;
     assert!(tree.is_err(), "the certified state tree no longer holds the canister: {tree:?}");
 
-    let next = create(&owner).await;
+    let next = create_canister(&owner).await;
     assert_ne!(next, canister, "a deleted canister's id is not reused");
     server.stop().await;
 }

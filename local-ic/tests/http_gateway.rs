@@ -5,7 +5,7 @@ mod http_support;
 
 use base64::Engine as _;
 use candid::{CandidType, Encode};
-use http_support::{agent, ed25519, start_server, test_canister, CannedHttpResponse};
+use http_support::{agent, create_canister, ed25519, start_server, test_canister, CannedHttpResponse};
 use ic_certification::{labeled, leaf, HashTree};
 use ic_utils::interfaces::management_canister::builders::CanisterInstallMode as InstallMode;
 use ic_utils::interfaces::ManagementCanister;
@@ -68,12 +68,7 @@ async fn gateway_serves_certified_content_and_refuses_tampered_responses() {
     let server = start_server().await;
     let agent = agent(&server, ed25519(1)).await;
     let management = ManagementCanister::create(&agent);
-    let (canister,) = management
-        .create_canister()
-        .as_provisional_create_with_amount(None)
-        .call_and_wait()
-        .await
-        .unwrap();
+    let canister = create_canister(&agent).await;
     let tree = asset_tree();
     let wasm = test_canister(&canned(BODY, &tree), &canned(TAMPERED_BODY, &tree));
     management.install_code(&canister, &wasm).with_mode(InstallMode::Install).call_and_wait().await.unwrap();

@@ -7,8 +7,7 @@ mod http_support;
 use std::io::Write as _;
 use std::time::Duration;
 
-use candid::Principal;
-use http_support::{agent, ed25519, plain_test_canister, start_server};
+use http_support::{agent, create_canister, ed25519, plain_test_canister, start_server};
 use ic_agent::agent::RejectCode;
 use ic_agent::identity::{DelegatedIdentity, Secp256k1Identity, SignedDelegation};
 use ic_agent::{Agent, AgentError, Identity};
@@ -37,16 +36,6 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     encoder.finish().unwrap()
 }
 
-async fn create(agent: &Agent) -> Principal {
-    ManagementCanister::create(agent)
-        .create_canister()
-        .as_provisional_create_with_amount(None)
-        .call_and_wait()
-        .await
-        .expect("canister created")
-        .0
-}
-
 fn error_code(error: &AgentError) -> Option<&str> {
     match error {
         AgentError::CertifiedReject { reject, .. } | AgentError::UncertifiedReject { reject, .. } => {
@@ -61,7 +50,7 @@ async fn gzipped_chunked_and_upgrade_installs() {
     let server = start_server().await;
     let agent = agent(&server, ed25519(1)).await;
     let management = ManagementCanister::create(&agent);
-    let canister = create(&agent).await;
+    let canister = create_canister(&agent).await;
     let wasm = plain_test_canister();
 
     let gzipped = gzip(&wasm);
@@ -123,7 +112,7 @@ async fn controllers_stop_start_status_and_metadata() {
     let friend = agent(&server, ed25519(2)).await;
     let friend_principal = ed25519(2).sender().unwrap();
     let management = ManagementCanister::create(&owner);
-    let canister = create(&owner).await;
+    let canister = create_canister(&owner).await;
     let wasm = with_custom_section(
         with_custom_section(plain_test_canister(), "icp:public candid:service", b"service : {}"),
         "icp:private notes",
@@ -176,7 +165,7 @@ async fn controllers_stop_start_status_and_metadata() {
 async fn secp256k1_and_delegated_identities_work_and_far_expiry_is_refused() {
     let server = start_server().await;
     let owner = agent(&server, ed25519(1)).await;
-    let canister = create(&owner).await;
+    let canister = create_canister(&owner).await;
     ManagementCanister::create(&owner).install_code(&canister, &plain_test_canister()).call_and_wait().await.unwrap();
 
     let secp = Secp256k1Identity::from_private_key(k256::SecretKey::from_slice(&[3; 32]).unwrap());

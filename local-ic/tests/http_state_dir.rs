@@ -3,7 +3,7 @@
 
 mod http_support;
 
-use http_support::{agent, ed25519, plain_test_canister, start_server};
+use http_support::{agent, create_canister, ed25519, plain_test_canister, start_server};
 use ic_utils::interfaces::ManagementCanister;
 use local_ic::server::LocalServer;
 
@@ -17,8 +17,7 @@ async fn canisters_survive_a_restart() {
     let root_key = first.root_key().to_vec();
     let owner = agent(&first, ed25519(1)).await;
     let management = ManagementCanister::create(&owner);
-    let (canister,) =
-        management.create_canister().as_provisional_create_with_amount(None).call_and_wait().await.unwrap();
+    let canister = create_canister(&owner).await;
     management.install_code(&canister, &wasm).call_and_wait().await.unwrap();
     owner.update(&canister, "set").with_arg(b"kept".to_vec()).call_and_wait().await.unwrap();
     first.stop().await;
@@ -27,12 +26,7 @@ async fn canisters_survive_a_restart() {
     assert_eq!(second.root_key(), root_key.as_slice());
     let owner = agent(&second, ed25519(1)).await;
     assert_eq!(owner.query(&canister, "get").call().await.unwrap(), b"kept");
-    let (next,) = ManagementCanister::create(&owner)
-        .create_canister()
-        .as_provisional_create_with_amount(None)
-        .call_and_wait()
-        .await
-        .unwrap();
+    let next = create_canister(&owner).await;
     assert_ne!(next, canister, "ids keep counting after the replay");
     second.stop().await;
 

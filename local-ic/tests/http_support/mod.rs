@@ -4,6 +4,22 @@ mod server;
 
 pub use server::{agent, ed25519, start_server};
 
+use candid::Principal;
+use ic_agent::Agent;
+use ic_utils::interfaces::ManagementCanister;
+
+/// A new empty canister created by `agent` through the management canister (provisional, no cycles).
+#[allow(dead_code)] // Not every test binary: http_api.rs creates with cycles, http_icp_cli.rs through icp-cli.
+pub async fn create_canister(agent: &Agent) -> Principal {
+    ManagementCanister::create(agent)
+        .create_canister()
+        .as_provisional_create_with_amount(None)
+        .call_and_wait()
+        .await
+        .expect("canister created")
+        .0
+}
+
 /// The pieces of a canned `http_request` answer around its `IC-Certificate` header value,
 /// which the canister completes with the certificate it gets from `data_certificate_copy`.
 pub struct CannedHttpResponse {

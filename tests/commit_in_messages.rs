@@ -11,7 +11,6 @@ use asset_canister_core::types::*;
 use candid::Nat;
 use local_ic::limits::UPDATE_INSTRUCTIONS;
 use local_ic::{CallError, ErrorCode};
-use serde_bytes::ByteBuf;
 use sha2::{Digest, Sha256};
 use support::{admin, binary_asset, content_range, generated_bytes, header, request, Canister, CHUNK_BYTES};
 

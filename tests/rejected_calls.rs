@@ -1,9 +1,11 @@
 //! Calls that must be refused leave the canister exactly as it was: an unauthorized caller, an
 //! unknown batch id, an unknown chunk id (after a valid operation in the same commit), a wrong
-//! sha256. Compared through `list` and a verified `http_request` before and after.
+//! sha256. Compared through `list` and a verified `http_request` before and after. An
+//! `http_request` whose argument is not a Candid request is answered with a 400, not a trap.
 
 mod support;
 
+use asset_canister_core::http_types::HttpResponse;
 use asset_canister_core::types::*;
 use candid::{Nat, Principal};
 use serde_bytes::ByteBuf;
@@ -75,4 +77,27 @@ fn refused_calls_change_nothing() {
     c.commit_batch(batch, ops).expect("valid commit");
     let (after, _) = snapshot(&mut c);
     assert_eq!(after.len(), before.0.len() + 1);
+}
+
+#[test]
+fn http_request_with_an_undecodable_argument_gets_a_400() {
+    let mut c = Canister::install();
+    c.upload(&site(true, false));
+    let before = snapshot(&mut c);
+    let not_a_request = [
+        b"not candid at all".to_vec(),
+        candid::encode_one("a text, not a record").unwrap(),
+        candid::encode_one(42u64).unwrap(),
+        b"DIDL".to_vec(),
+        Vec::new(),
+    ];
+    for arg in not_a_request {
+        let out = c.ic.query_call(c.id, Principal::anonymous(), "http_request", arg.clone()).expect("a reply, not a trap");
+        let response = candid::decode_one::<HttpResponse>(&out.reply).expect("the reply is an HttpResponse");
+        assert_eq!(response.status_code, 400, "argument {arg:?}");
+        let body = String::from_utf8(response.body.into_vec()).unwrap();
+        assert!(body.starts_with("the http_request argument is not a Candid HttpRequest"), "{body}");
+        assert!(response.headers.iter().all(|(name, _)| !name.eq_ignore_ascii_case("ic-certificate")));
+    }
+    assert_eq!(snapshot(&mut c), before);
 }

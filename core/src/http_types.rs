@@ -43,6 +43,20 @@ pub struct HttpResponse {
     pub upgrade: Option<bool>,
 }
 
+impl HttpResponse {
+    /// An uncertified `text/plain` response: for requests no certified response can answer
+    /// (malformed URL or argument). Gateways refuse to pass it on as verified.
+    pub fn plain_text(status_code: u16, message: String) -> Self {
+        HttpResponse {
+            status_code,
+            headers: vec![("content-type".into(), "text/plain; charset=utf-8".into())],
+            body: ByteBuf::from(message.into_bytes()),
+            streaming_strategy: None,
+            upgrade: None,
+        }
+    }
+}
+
 /// Identifies the next chunk of a streamed body.
 #[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct StreamingCallbackToken {

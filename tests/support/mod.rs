@@ -18,6 +18,9 @@ use serde::de::DeserializeOwned;
 use serde_bytes::ByteBuf;
 use sha2::{Digest, Sha256};
 
+/// `LocalIc::update_call` or `LocalIc::query_call`.
+type CallKind = fn(&mut LocalIc, Principal, Principal, &str, Vec<u8>) -> Result<CallOutcome, CallError>;
+
 /// Largest chunk the harness sends in one `create_chunks` call (ingress limit is 2 MiB).
 pub const CHUNK_BYTES: usize = 1_900_000;
 /// Certificate freshness window the verifier allows (the gateway's default).
@@ -141,7 +144,7 @@ impl Canister {
     /// Encodes `args`, runs `kind` (update or query), decodes the reply as `R`.
     fn call<A: ArgumentEncoder, R: CandidType + DeserializeOwned>(
         &mut self,
-        kind: fn(&mut LocalIc, Principal, Principal, &str, Vec<u8>) -> Result<CallOutcome, CallError>,
+        kind: CallKind,
         sender: Principal,
         method: &str,
         args: A,

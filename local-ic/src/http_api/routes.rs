@@ -11,7 +11,7 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use candid::Principal;
 
@@ -28,18 +28,62 @@ pub type SharedReplica = Arc<Mutex<Replica>>;
 pub fn router(replica: SharedReplica) -> Router {
     Router::new()
         .route("/api/v2/status", get(status))
-        .route("/api/v2/canister/{id}/call", post(call_async))
-        .route("/api/v3/canister/{id}/call", post(call_sync))
-        .route("/api/v4/canister/{id}/call", post(call_sync))
-        .route("/api/v2/canister/{id}/query", post(query))
-        .route("/api/v3/canister/{id}/query", post(query))
-        .route("/api/v2/canister/{id}/read_state", post(read_state_canister))
-        .route("/api/v3/canister/{id}/read_state", post(read_state_canister))
-        .route("/api/v2/subnet/{id}/read_state", post(read_state_subnet))
-        .route("/api/v3/subnet/{id}/read_state", post(read_state_subnet))
+        .route("/api/v2/canister/{id}/call", envelope(Endpoint::CallAsync))
+        .route("/api/v3/canister/{id}/call", envelope(Endpoint::CallSync))
+        .route("/api/v4/canister/{id}/call", envelope(Endpoint::CallSync))
+        .route("/api/v2/canister/{id}/query", envelope(Endpoint::Query))
+        .route("/api/v3/canister/{id}/query", envelope(Endpoint::Query))
+        .route("/api/v2/canister/{id}/read_state", envelope(Endpoint::ReadStateCanister))
+        .route("/api/v3/canister/{id}/read_state", envelope(Endpoint::ReadStateCanister))
+        .route("/api/v2/subnet/{id}/read_state", envelope(Endpoint::ReadStateSubnet))
+        .route("/api/v3/subnet/{id}/read_state", envelope(Endpoint::ReadStateSubnet))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::from_fn(allow_cross_origin))
         .with_state(replica)
+}
+
+/// What a `POST /api/.../{id}/...` does with its CBOR envelope once the request passed
+/// [`check_request`].
+#[derive(Debug, Clone, Copy)]
+enum Endpoint {
+    /// v2 call: executed, answered 202 with no body.
+    CallAsync,
+    /// v3/v4 call: executed, answered 200 with the certificate of its status.
+    CallSync,
+    /// Query: answered 200 with the signed reply.
+    Query,
+    /// `read_state` with the canister id as effective id.
+    ReadStateCanister,
+    /// `read_state` with the subnet id as effective id.
+    ReadStateSubnet,
+}
+
+impl Endpoint {
+    fn run(self, replica: &mut Replica, id: Principal, body: &[u8]) -> Result<Response, HttpApiError> {
+        let answer = match self {
+            Endpoint::CallAsync => {
+                replica.call(id, body)?;
+                return Ok(StatusCode::ACCEPTED.into_response());
+            }
+            Endpoint::CallSync => {
+                let request_id = replica.call(id, body)?;
+                replica.call_certificate(request_id)
+            }
+            Endpoint::Query => replica.query(id, body)?,
+            Endpoint::ReadStateCanister => replica.read_state(Effective::Canister(id), body)?,
+            Endpoint::ReadStateSubnet => replica.read_state(Effective::Subnet(id), body)?,
+        };
+        Ok(cbor(StatusCode::OK, answer))
+    }
+}
+
+/// The one handler shape of every envelope route: check the id and content type, then run
+/// `endpoint` on the replica.
+fn envelope(endpoint: Endpoint) -> MethodRouter<SharedReplica> {
+    post(move |State(replica): State<SharedReplica>, Path(id): Path<String>, headers: HeaderMap, body: Bytes| async move {
+        let id = check_request(&id, &headers)?;
+        with_replica(replica, move |replica| endpoint.run(replica, id, &body)).await
+    })
 }
 
 /// Lets browser agents on other origins (a dev server, a canister's own origin) call the API, as
@@ -86,63 +130,4 @@ fn check_request(id: &str, headers: &HeaderMap) -> Result<Principal, HttpApiErro
 async fn status(State(replica): State<SharedReplica>) -> Result<Response, HttpApiError> {
     let body = with_replica(replica, |replica| Ok(replica.status())).await?;
     Ok(cbor(StatusCode::OK, body))
-}
-
-async fn call_async(
-    State(replica): State<SharedReplica>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, HttpApiError> {
-    let effective = check_request(&id, &headers)?;
-    with_replica(replica, move |replica| replica.call(effective, &body)).await?;
-    Ok(StatusCode::ACCEPTED.into_response())
-}
-
-async fn call_sync(
-    State(replica): State<SharedReplica>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, HttpApiError> {
-    let effective = check_request(&id, &headers)?;
-    let answer = with_replica(replica, move |replica| {
-        let request_id = replica.call(effective, &body)?;
-        Ok(replica.call_certificate(request_id))
-    })
-    .await?;
-    Ok(cbor(StatusCode::OK, answer))
-}
-
-async fn query(
-    State(replica): State<SharedReplica>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, HttpApiError> {
-    let effective = check_request(&id, &headers)?;
-    let answer = with_replica(replica, move |replica| replica.query(effective, &body)).await?;
-    Ok(cbor(StatusCode::OK, answer))
-}
-
-async fn read_state_canister(
-    State(replica): State<SharedReplica>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, HttpApiError> {
-    let effective = Effective::Canister(check_request(&id, &headers)?);
-    let answer = with_replica(replica, move |replica| replica.read_state(effective, &body)).await?;
-    Ok(cbor(StatusCode::OK, answer))
-}
-
-async fn read_state_subnet(
-    State(replica): State<SharedReplica>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, HttpApiError> {
-    let effective = Effective::Subnet(check_request(&id, &headers)?);
-    let answer = with_replica(replica, move |replica| replica.read_state(effective, &body)).await?;
-    Ok(cbor(StatusCode::OK, answer))
 }

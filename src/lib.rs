@@ -65,14 +65,20 @@ async fn commit_in_messages(mut share: impl FnMut(&mut State<Memory>, &Caller, u
         if with_mut(|s| ok(share(s, &caller, time()))) == CommitProgress::Done {
             return;
         }
-        if let Err(e) = Call::unbounded_wait(canister_self(), CONTINUE_COMMIT).await {
-            trap(format!("could not continue the commit in a new message: {e}"));
-        }
+        next_message("the commit").await;
+    }
+}
+
+/// Ends the current message: the caller continues in the callback of a call to this canister's
+/// [`continue_commit`], a new message with its own instruction limit. Traps if the call fails.
+async fn next_message(work: &str) {
+    if let Err(e) = Call::unbounded_wait(canister_self(), CONTINUE_COMMIT).await {
+        trap(format!("could not continue {work} in a new message: {e}"));
     }
 }
 
 /// Does nothing: awaiting it ends the current message of a long commit (see
-/// [`commit_in_messages`]). Not in the Candid interface; only the canister itself may call it.
+/// [`next_message`]). Not in the Candid interface; only the canister itself may call it.
 #[update(hidden = true)]
 fn continue_commit() {
     if msg_caller() != canister_self() {
@@ -146,9 +152,16 @@ fn delete_batch(arg: DeleteBatchArguments) {
     with_mut(|s| ok(s.delete_batch(&caller(), &arg)))
 }
 
+/// Hashes the state as `ic_asset::compute_state_hash` hashes a local directory, continuing in
+/// new messages until done, as dfx's asset canister does; always `Some` (the `opt` is dfx's).
 #[update]
-fn compute_state_hash() -> Option<String> {
-    with_mut(|s| s.compute_state_hash())
+async fn compute_state_hash() -> Option<String> {
+    loop {
+        if let Some(hash) = with_mut(|s| s.compute_state_hash()) {
+            return Some(hash);
+        }
+        next_message("compute_state_hash").await;
+    }
 }
 
 #[query]

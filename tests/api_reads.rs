@@ -1,14 +1,15 @@
 //! The legacy read API after an upload through create_batch / create_chunks / commit_batch:
 //! `list` (sorted, with encodings, lengths and hashes), `get`, `get_chunk` (including a chunk
 //! past the first of a multi-chunk asset), and `get_asset_properties`, which rejects an unknown key.
+//! `compute_state_hash` and `get_state_info` answer in the shapes of dfx's asset canister.
 
 mod support;
 
 use asset_canister_core::types::*;
-use candid::{Nat, Principal};
+use candid::{CandidType, Deserialize, Nat, Principal};
 use serde_bytes::ByteBuf;
 use sha2::{Digest, Sha256};
-use support::{generated_bytes, gzip, site, stranger, Canister, BIG_BYTES, CSS};
+use support::{generated_bytes, gzip, site, stranger, Canister, Upload, BIG_BYTES, CSS};
 
 #[test]
 fn list_get_get_chunk_and_properties_match_the_upload() {
@@ -70,4 +71,35 @@ fn list_get_get_chunk_and_properties_match_the_upload() {
     assert_eq!(props.max_age, None);
     let unknown = c.query::<_, AssetProperties>(stranger(), "get_asset_properties", ("/missing".to_string(),));
     assert!(unknown.is_err_and(|e| e.reject().is_some()));
+}
+
+/// `get_state_info`'s record as dfx's asset canister defines it (`StateInfo` of dfinity/sdk's
+/// ic-certified-assets), spelled here independently of the core's type.
+#[derive(CandidType, Deserialize, Debug, PartialEq)]
+struct DfxStateInfo {
+    last_state_update_timestamp: u64,
+    state_hash: Option<String>,
+}
+
+#[test]
+fn state_hash_and_state_info_answer_in_dfx_shapes() {
+    let mut c = Canister::install();
+    c.upload(&site(true, false));
+    let (info, _): (DfxStateInfo, _) = c.query(stranger(), "get_state_info", ()).unwrap();
+    assert_eq!(info.state_hash, None, "no hash is computed before compute_state_hash");
+    assert!(info.last_state_update_timestamp > 0 && info.last_state_update_timestamp <= c.ic.time());
+
+    let (hash, _): (Option<String>, _) = c.update(stranger(), "compute_state_hash", ()).unwrap();
+    let hash = hash.expect("compute_state_hash finishes within the call");
+    assert!(hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()), "{hash}");
+    let (info, _): (DfxStateInfo, _) = c.query(stranger(), "get_state_info", ()).unwrap();
+    assert_eq!(info.state_hash.as_ref(), Some(&hash));
+
+    // A change makes the stored hash stale: it is no longer reported, and the next one differs.
+    c.upload(&[Upload::new("/new.txt", "text/plain", "new")]);
+    let (after, _): (DfxStateInfo, _) = c.query(stranger(), "get_state_info", ()).unwrap();
+    assert_eq!(after.state_hash, None);
+    assert!(after.last_state_update_timestamp >= info.last_state_update_timestamp);
+    let (next, _): (Option<String>, _) = c.update(stranger(), "compute_state_hash", ()).unwrap();
+    assert_ne!(next.expect("finished"), hash);
 }

@@ -701,7 +701,7 @@ impl<M: Memory> State<M> {
     /// `get_state_info`.
     pub fn get_state_info(&self) -> StateInfo {
         StateInfo {
-            last_state_update_timestamp_ns: self.settings.get().last_update_ns,
+            last_state_update_timestamp: self.settings.get().last_update_ns,
             state_hash: self.state_hash.finished(self.version),
         }
     }

@@ -400,7 +400,7 @@ pub enum AssetCanisterArgs {
 #[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct StateInfo {
     /// Time of the last change to assets, nanoseconds since the epoch.
-    pub last_state_update_timestamp_ns: u64,
+    pub last_state_update_timestamp: u64,
     /// Hex state hash if one has been computed for the current state.
     pub state_hash: Option<String>,
 }

@@ -358,5 +358,5 @@ fn state_hash_follows_the_ic_asset_stream_and_restarts_on_change() {
     stream.extend_from_slice(&content);
     let expected = hex(&Sha256::digest(&stream));
     assert_eq!(s.compute_state_hash(), Some(expected.clone()));
-    assert_eq!(s.get_state_info(), StateInfo { last_state_update_timestamp_ns: T0, state_hash: Some(expected) });
+    assert_eq!(s.get_state_info(), StateInfo { last_state_update_timestamp: T0, state_hash: Some(expected) });
 }

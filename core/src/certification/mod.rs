@@ -16,6 +16,7 @@ mod paths;
 mod record;
 mod response_hash;
 mod responses;
+mod stable_tree;
 mod state_sync;
 mod tree;
 mod tree_cbor;

@@ -391,6 +391,7 @@ impl Tree {
 }
 
 mod codec;
+pub(crate) mod nodes;
 mod witness_cbor;
 
 #[cfg(test)]

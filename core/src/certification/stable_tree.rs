@@ -1,0 +1,286 @@
+//! The certification tree in stable memory: the same nested treap maps as
+//! [`treap::Tree`](super::treap::Tree) (same labels, priorities, fork layout and hashes), with
+//! every node in a fixed-size slot of one memory, updated in place at commit. Reopening after an
+//! upgrade reads one header slot; nothing is rehashed or rebuilt on the heap.
+//!
+//! ```text
+//!  slot 0 (header)   magic "CTRE" | version | clean | high-water | free head | 2 root slots
+//!                    | 2 root hashes as of the last rehash
+//!  slot n (node)     kind | flags (data clean, subtree clean, overflow) | left | right | child map
+//!                    | overflow head | label len | leaf len | priority | aux | data hash
+//!                    | subtree hash | label ++ leaf inline (48 bytes), else in overflow pieces
+//!  slot n (piece)    next piece | 152 payload bytes       slot n (free)   next free slot
+//! ```
+//!
+//! Owns the arena in its memory and the tree operations; knows nothing of HTTP paths. Each
+//! entry carries an `aux` word that is not hashed (the caller's record address).
+//! Invariant: a node whose subtree hash is cached has a clean subtree, and every change marks
+//! dirty each node above it, so [`StableTree::rehash`] hashes each changed node once and the
+//! root hash is the digest of every witness, exactly as for the heap tree.
+//!
+//! A change that fails with [`StableTreeError::Corrupt`] or [`StableTreeError::TooDeep`] may
+//! have written part of itself: the caller must trap, so the IC discards the message's writes.
+//! Running out of memory is checked before anything is written.
+
+mod map;
+mod proof;
+mod slot;
+
+use super::treap::nodes::Shape;
+use super::treap::Tree;
+use ic_certification::{Hash, HashTree};
+use ic_stable_structures::Memory;
+use slot::{pieces, Arena};
+use thiserror::Error;
+
+/// Deepest walk (treap depth plus nesting) followed before the arena is taken as corrupt (a
+/// cycle). Treap depth is logarithmic for ordinary labels; only labels chosen to defeat the
+/// priority hash reach this, and they only cost their uploader's canister.
+const MAX_DEPTH: usize = 1024;
+
+/// Why a stable tree operation failed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum StableTreeError {
+    /// A slot's bytes are not what the tree wrote (bad kind, index out of range, bad length).
+    #[error("stable tree slot {slot} is corrupt")]
+    Corrupt {
+        /// The slot read.
+        slot: u32,
+    },
+    /// A walk went deeper than [`MAX_DEPTH`]: a cycle in corrupt slots, or adversarial labels.
+    #[error("stable tree walk deeper than {MAX_DEPTH} at slot {slot}")]
+    TooDeep {
+        /// The slot reached.
+        slot: u32,
+    },
+    /// The arena was written by another layout version.
+    #[error("stable tree layout version {found} is unknown")]
+    UnknownVersion {
+        /// The version found.
+        found: u8,
+    },
+    /// The memory cannot grow by the slots the change needs; nothing was written.
+    #[error("stable memory cannot grow by {slots} tree slots")]
+    OutOfMemory {
+        /// Slots needed.
+        slots: u64,
+    },
+    /// A change needs a path of at least one label (the top-level maps are not entries).
+    #[error("a stable tree change needs a non-empty path")]
+    EmptyPath,
+}
+
+type Result<T> = std::result::Result<T, StableTreeError>;
+
+/// One of the two top-level maps the arena holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Root {
+    /// The legacy v1 `http_assets` map.
+    Assets,
+    /// The v2 `http_expr` map.
+    Expr,
+}
+
+impl Root {
+    fn index(self) -> usize {
+        match self {
+            Root::Assets => 0,
+            Root::Expr => 1,
+        }
+    }
+}
+
+/// The value an insertion puts at a path.
+#[derive(Debug, Clone, Copy)]
+pub enum Value<'a> {
+    /// A leaf with these bytes.
+    Leaf(&'a [u8]),
+    /// A copy of this heap tree, its cached hashes included.
+    Tree(&'a Tree),
+}
+
+/// What a lookup finds at a path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The word stored with the entry (not hashed).
+    pub aux: u64,
+    /// The leaf's bytes, `None` when the value is a map.
+    pub leaf: Option<Vec<u8>>,
+}
+
+/// The tree over its memory.
+pub struct StableTree<M: Memory> {
+    arena: Arena<M>,
+}
+
+impl<M: Memory> StableTree<M> {
+    /// A new, empty tree in `memory` (whatever it held is abandoned).
+    pub fn create(memory: M) -> Result<StableTree<M>> {
+        Ok(StableTree { arena: Arena::create(memory)? })
+    }
+
+    /// The tree stored in `memory` (reads only the header); `Ok(None)` when it holds none.
+    pub fn open(memory: M) -> Result<Option<StableTree<M>>> {
+        Ok(Arena::open(memory)?.map(|arena| StableTree { arena }))
+    }
+
+    fn root(&self, root: Root) -> u32 {
+        self.arena.header.roots[root.index()]
+    }
+
+    fn set_root(&mut self, root: Root, slot: u32) {
+        self.arena.header.roots[root.index()] = slot;
+        self.arena.header.clean = false;
+        self.arena.write_header();
+    }
+
+    fn find_path(&self, root: Root, path: &[&[u8]]) -> Result<Option<(u32, slot::Node)>> {
+        let Some((last, init)) = path.split_last() else { return Ok(None) };
+        let mut at = self.root(root);
+        for label in init {
+            match self.arena.find(at, label)? {
+                Some((_, node)) if node.leaf.is_none() => at = node.child,
+                _ => return Ok(None),
+            }
+        }
+        self.arena.find(at, last)
+    }
+
+    /// The entry at `path`, if any (a leaf on the way ends the search unfound).
+    pub fn get(&self, root: Root, path: &[&[u8]]) -> Result<Option<Entry>> {
+        Ok(self.find_path(root, path)?.map(|(_, node)| Entry { aux: node.aux, leaf: node.leaf }))
+    }
+
+    /// The hash of the value at `path` (a leaf's or a map's), if any.
+    pub fn value_hash(&self, root: Root, path: &[&[u8]]) -> Result<Option<Hash>> {
+        match self.find_path(root, path)? {
+            Some((_, node)) => Ok(Some(self.arena.entry_value_hash(&node)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Sets the word of the entry at `path`; false when there is none. Hashes are unchanged.
+    pub fn set_aux(&mut self, root: Root, path: &[&[u8]], aux: u64) -> Result<bool> {
+        let Some((index, mut node)) = self.find_path(root, path)? else { return Ok(false) };
+        node.aux = aux;
+        self.arena.write(index, &node);
+        Ok(true)
+    }
+
+    /// Puts `value` at `path` with `aux`, replacing what was there (and freeing its slots) and
+    /// creating maps on the way (a leaf on the way becomes a map, as in `treap::Tree`). A
+    /// copied tree keeps its cached hashes: only the nodes above it are hashed again.
+    pub fn insert(&mut self, root: Root, path: &[&[u8]], value: Value<'_>, aux: u64) -> Result<()> {
+        if path.is_empty() {
+            return Err(StableTreeError::EmptyPath);
+        }
+        let (leaf_len, copied) = match value {
+            Value::Leaf(bytes) => (bytes.len(), 0),
+            Value::Tree(tree) => match tree.shape() {
+                Shape::Leaf(bytes) => (bytes.len(), 0),
+                shape => (0, map::slots_of(shape)),
+            },
+        };
+        let path_slots: u64 = path.iter().map(|l| 1 + pieces(l.len() + leaf_len)).sum();
+        self.arena.reserve(path_slots + copied)?;
+        let at = self.insert_at(self.root(root), path, value, aux, 0)?;
+        self.set_root(root, at);
+        Ok(())
+    }
+
+    fn insert_at(&mut self, at: u32, path: &[&[u8]], value: Value<'_>, aux: u64, depth: usize) -> Result<u32> {
+        let Some((first, rest)) = path.split_first() else { return Err(StableTreeError::EmptyPath) };
+        map::check(depth, at)?;
+        let (root, index, mut node) = self.arena.entry(at, first)?;
+        if rest.is_empty() {
+            self.arena.free_value(&node, depth)?;
+            (node.leaf, node.child) = match value {
+                Value::Leaf(bytes) => (Some(bytes.to_vec()), 0),
+                Value::Tree(tree) => match tree.shape() {
+                    Shape::Leaf(bytes) => (Some(bytes.to_vec()), 0),
+                    Shape::Map(top) => (None, self.arena.copy(top)?),
+                },
+            };
+            node.aux = aux;
+            self.arena.place(&mut node)?;
+        } else {
+            if node.leaf.is_some() {
+                (node.leaf, node.child) = (None, 0);
+                self.arena.place(&mut node)?;
+            }
+            node.child = self.insert_at(node.child, rest, value, aux, depth + 1)?;
+        }
+        self.arena.write(index, &node);
+        Ok(root)
+    }
+
+    /// Removes the value at `path` and every map left empty above it, freeing their slots;
+    /// false when absent.
+    pub fn remove(&mut self, root: Root, path: &[&[u8]]) -> Result<bool> {
+        if self.find_path(root, path)?.is_none() {
+            return Ok(false);
+        }
+        let at = self.remove_at(self.root(root), path, 0)?;
+        self.set_root(root, at);
+        Ok(true)
+    }
+
+    fn remove_at(&mut self, at: u32, path: &[&[u8]], depth: usize) -> Result<u32> {
+        let Some((first, rest)) = path.split_first() else { return Err(StableTreeError::EmptyPath) };
+        map::check(depth, at)?;
+        if !rest.is_empty() {
+            let (root, index, mut node) = self.arena.entry(at, first)?;
+            node.child = self.remove_at(node.child, rest, depth + 1)?;
+            self.arena.write(index, &node);
+            if node.child != 0 {
+                return Ok(root);
+            }
+        }
+        let (root, index, node) = self.arena.detach(at, first, depth)?;
+        self.arena.free_value(&node, depth)?;
+        self.arena.release(index, &node)?;
+        Ok(root)
+    }
+
+    /// Hashes every node changed since the last call, once, and records both root hashes in
+    /// the header.
+    pub fn rehash(&mut self) -> Result<()> {
+        if self.arena.header.clean {
+            return Ok(());
+        }
+        for root in [Root::Assets, Root::Expr] {
+            let hash = self.arena.rehash_map(self.root(root), 0)?;
+            self.arena.header.hashes[root.index()] = hash;
+        }
+        self.arena.header.clean = true;
+        self.arena.write_header();
+        Ok(())
+    }
+
+    /// The hash of a top-level map: read from the header after a rehash, else computed with
+    /// the dirty nodes hashed on the fly (uncached).
+    pub fn hash(&self, root: Root) -> Result<Hash> {
+        if self.arena.header.clean {
+            return Ok(self.arena.header.hashes[root.index()]);
+        }
+        self.arena.map_hash(self.root(root), 0)
+    }
+
+    /// Witness for `path` in a top-level map, as `treap::Tree::witness` builds it.
+    pub fn witness(&self, root: Root, path: &[&[u8]]) -> Result<HashTree> {
+        self.arena.map_witness(self.root(root), path, 0)
+    }
+
+    /// Appends the CBOR of [`StableTree::witness`] to `out`, written while walking.
+    pub fn witness_cbor(&self, root: Root, path: &[&[u8]], out: &mut Vec<u8>) -> Result<()> {
+        self.arena.map_witness_cbor(self.root(root), path, out, 0)
+    }
+
+    /// A whole top-level map, nothing pruned.
+    pub fn full(&self, root: Root) -> Result<HashTree> {
+        self.arena.full_map(self.root(root), 0)
+    }
+}
+
+#[cfg(test)]
+mod tests;

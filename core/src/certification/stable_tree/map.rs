@@ -1,0 +1,242 @@
+//! One map level of the stable tree: treap search, insertion, removal and copying, on slots.
+//!
+//! Owns the treap algorithms over slot indices (index 0 is "no node"). Must not hash: it only
+//! marks dirty every node whose subtree it changes, which is what makes [`rehash`] correct.
+//! Invariant: a map is a treap ordered by label and heap-ordered by `(priority, label)`, the
+//! same order as `treap::Tree`, so the shape (and thus every hash) depends on the label set only.
+//!
+//! [`rehash`]: super::StableTree::rehash
+
+use super::slot::{pieces, Arena, Node};
+use super::{StableTreeError, MAX_DEPTH};
+use crate::certification::treap::nodes::{label_priority, NodeView, Shape};
+use ic_stable_structures::Memory;
+use std::cmp::Ordering;
+
+/// Whether `a` belongs above `b` in the heap order (ties broken by label, as in `treap`).
+fn above(a: &Node, b: &Node) -> bool {
+    (a.priority, &a.label) > (b.priority, &b.label)
+}
+
+pub(super) fn check(depth: usize, slot: u32) -> Result<(), StableTreeError> {
+    if depth > MAX_DEPTH {
+        return Err(StableTreeError::TooDeep { slot });
+    }
+    Ok(())
+}
+
+impl<M: Memory> Arena<M> {
+    /// The entry `label` of the map rooted at `root`.
+    pub fn find(&self, root: u32, label: &[u8]) -> Result<Option<(u32, Node)>, StableTreeError> {
+        let mut at = root;
+        let mut depth = 0;
+        while at != 0 {
+            check(depth, at)?;
+            let node = self.node(at)?;
+            at = match label.cmp(&node.label) {
+                Ordering::Equal => return Ok(Some((at, node))),
+                Ordering::Less => node.left,
+                Ordering::Greater => node.right,
+            };
+            depth += 1;
+        }
+        Ok(None)
+    }
+
+    /// The entry `label` of the map rooted at `root`, created (with an empty map as value) when
+    /// absent; every node above it is marked dirty, and the entry's data too, since the caller
+    /// is about to change the value. Returns the map's new root, the entry's slot and node.
+    pub fn entry(&mut self, root: u32, label: &[u8]) -> Result<(u32, u32, Node), StableTreeError> {
+        let mut path = Vec::new();
+        let mut at = root;
+        while at != 0 {
+            check(path.len(), at)?;
+            let node = self.node(at)?;
+            let order = label.cmp(&node.label);
+            let next = match order {
+                Ordering::Less => node.left,
+                Ordering::Greater => node.right,
+                Ordering::Equal => 0,
+            };
+            path.push((at, node));
+            if order == Ordering::Equal {
+                let last = path.len() - 1;
+                for (i, (index, node)) in path.iter_mut().enumerate() {
+                    self.mark_dirty(*index, node, true, i == last);
+                }
+                let (index, node) = path.pop().expect("pushed above");
+                return Ok((root, index, node));
+            }
+            at = next;
+        }
+        let mut node = Node {
+            label: label.to_vec(),
+            priority: label_priority(label),
+            leaf: None,
+            child: 0,
+            left: 0,
+            right: 0,
+            aux: 0,
+            data: None,
+            hash: None,
+            overflow: 0,
+        };
+        let index = self.insert(&mut node)?;
+        let root = self.link(root, index, &mut node, 0)?;
+        Ok((root, index, node))
+    }
+
+    /// Puts the written node `index` into the treap at `at`; returns the new root.
+    fn link(&mut self, at: u32, index: u32, new: &mut Node, depth: usize) -> Result<u32, StableTreeError> {
+        if at == 0 {
+            return Ok(index);
+        }
+        check(depth, at)?;
+        let mut n = self.node(at)?;
+        if above(new, &n) {
+            let (left, right) = self.split(at, &new.label, depth + 1)?;
+            new.left = left;
+            new.right = right;
+            self.write(index, new);
+            return Ok(index);
+        }
+        if new.label < n.label {
+            n.left = self.link(n.left, index, new, depth + 1)?;
+        } else {
+            n.right = self.link(n.right, index, new, depth + 1)?;
+        }
+        n.hash = None;
+        self.write(at, &n);
+        Ok(at)
+    }
+
+    /// Splits the treap at `at` into the labels below and above `label` (which is absent).
+    fn split(&mut self, at: u32, label: &[u8], depth: usize) -> Result<(u32, u32), StableTreeError> {
+        if at == 0 {
+            return Ok((0, 0));
+        }
+        check(depth, at)?;
+        let mut n = self.node(at)?;
+        n.hash = None;
+        if label < n.label.as_slice() {
+            let (left, right) = self.split(n.left, label, depth + 1)?;
+            n.left = right;
+            self.write(at, &n);
+            Ok((left, at))
+        } else {
+            let (left, right) = self.split(n.right, label, depth + 1)?;
+            n.right = left;
+            self.write(at, &n);
+            Ok((at, right))
+        }
+    }
+
+    /// Takes the present entry `label` out of the treap at `at`, marking the nodes above it
+    /// dirty; returns the new root and the detached slot with its node (still allocated).
+    pub fn detach(&mut self, at: u32, label: &[u8], depth: usize) -> Result<(u32, u32, Node), StableTreeError> {
+        if at == 0 {
+            return Err(StableTreeError::Corrupt { slot: 0 });
+        }
+        check(depth, at)?;
+        let mut n = self.node(at)?;
+        let (root, index, node) = match label.cmp(&n.label) {
+            Ordering::Equal => return Ok((self.merge(n.left, n.right, depth + 1)?, at, n)),
+            Ordering::Less => {
+                let (left, index, node) = self.detach(n.left, label, depth + 1)?;
+                n.left = left;
+                (at, index, node)
+            }
+            Ordering::Greater => {
+                let (right, index, node) = self.detach(n.right, label, depth + 1)?;
+                n.right = right;
+                (at, index, node)
+            }
+        };
+        n.hash = None;
+        self.write(at, &n);
+        Ok((root, index, node))
+    }
+
+    /// Joins two treaps whose labels are all ordered `left < right`.
+    fn merge(&mut self, left: u32, right: u32, depth: usize) -> Result<u32, StableTreeError> {
+        if left == 0 || right == 0 {
+            return Ok(left.max(right));
+        }
+        check(depth, left)?;
+        let (mut l, mut r) = (self.node(left)?, self.node(right)?);
+        if above(&l, &r) {
+            l.right = self.merge(l.right, right, depth + 1)?;
+            l.hash = None;
+            self.write(left, &l);
+            Ok(left)
+        } else {
+            r.left = self.merge(left, r.left, depth + 1)?;
+            r.hash = None;
+            self.write(right, &r);
+            Ok(right)
+        }
+    }
+
+    /// Frees whatever `node`'s value holds (a map's every slot; a leaf lives in the node).
+    pub fn free_value(&mut self, node: &Node, depth: usize) -> Result<(), StableTreeError> {
+        if node.leaf.is_none() {
+            self.free_map(node.child, depth)?;
+        }
+        Ok(())
+    }
+
+    /// Frees every slot of the map rooted at `at`.
+    pub fn free_map(&mut self, at: u32, depth: usize) -> Result<(), StableTreeError> {
+        if at == 0 {
+            return Ok(());
+        }
+        check(depth, at)?;
+        let n = self.node(at)?;
+        self.free_map(n.left, depth + 1)?;
+        self.free_map(n.right, depth + 1)?;
+        self.free_value(&n, depth + 1)?;
+        self.release(at, &n)
+    }
+
+    /// Copies a hashed heap map node by node, its cached hashes included; returns the root.
+    pub fn copy(&mut self, view: Option<NodeView<'_>>) -> Result<u32, StableTreeError> {
+        let Some(view) = view else { return Ok(0) };
+        let (leaf, child) = match view.value() {
+            Shape::Leaf(bytes) => (Some(bytes.to_vec()), 0),
+            Shape::Map(root) => (None, self.copy(root)?),
+        };
+        let left = self.copy(view.left())?;
+        let right = self.copy(view.right())?;
+        let mut node = Node {
+            label: view.label().to_vec(),
+            priority: view.priority(),
+            leaf,
+            child,
+            left,
+            right,
+            aux: 0,
+            data: Some(view.data_hash()),
+            hash: Some(view.subtree_hash()),
+            overflow: 0,
+        };
+        self.insert(&mut node)
+    }
+}
+
+/// Slots [`Arena::copy`] takes for `shape`'s nodes (for reserving memory up front).
+pub(super) fn slots_of(shape: Shape<'_>) -> u64 {
+    fn node(view: NodeView<'_>) -> u64 {
+        let leaf = match view.value() {
+            Shape::Leaf(bytes) => bytes.len(),
+            Shape::Map(_) => 0,
+        };
+        1 + pieces(view.label().len() + leaf)
+            + slots_of(view.value())
+            + view.left().map_or(0, node)
+            + view.right().map_or(0, node)
+    }
+    match shape {
+        Shape::Leaf(_) => 0,
+        Shape::Map(root) => root.map_or(0, node),
+    }
+}

@@ -1,0 +1,371 @@
+//! The arena under the stable tree: fixed-size slots in one memory, the header in slot 0, a free
+//! list, and overflow chains for payloads too long to sit inline.
+//!
+//! Owns the byte layout of every slot and slot allocation; knows nothing of treaps or hashing.
+//! Invariant: every slot below the high-water mark is the header, a node, an overflow piece or
+//! on the free list, and every read is checked against the high-water mark and the memory size,
+//! so corrupt bytes give [`StableTreeError::Corrupt`], never an out-of-bounds read.
+
+use super::StableTreeError;
+use ic_certification::Hash;
+use ic_stable_structures::Memory;
+
+/// Bytes per slot.
+pub(super) const SLOT: u64 = 160;
+/// Payload bytes (label, then leaf) a node holds inline.
+const INLINE: usize = 48;
+/// Payload bytes one overflow piece holds.
+const PIECE: usize = SLOT as usize - 8;
+const PAGE: u64 = 65_536;
+const MAGIC: [u8; 4] = *b"CTRE";
+/// Layout version; an arena of another version is not opened.
+pub(super) const VERSION: u8 = 1;
+/// Number of roots the header holds.
+pub(super) const ROOTS: usize = 2;
+
+const KIND_FREE: u8 = 0;
+const KIND_LEAF: u8 = 1;
+const KIND_MAP: u8 = 2;
+const KIND_PIECE: u8 = 3;
+const DATA_CLEAN: u8 = 1;
+const HASH_CLEAN: u8 = 2;
+const OVERFLOW: u8 = 4;
+
+/// Offset of the flags byte in a node slot (dirty marking writes only this byte).
+const FLAGS_AT: u64 = 1;
+/// Offset of the subtree hash in a node slot.
+const HASH_AT: usize = 80;
+/// Offset of the inline payload in a node slot.
+const INLINE_AT: usize = 112;
+
+/// Slot 0: what the arena needs to reopen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Header {
+    /// Slots in use or freed so far (slot 0 included): every index below it is valid.
+    pub high_water: u32,
+    /// First free slot, 0 when none.
+    pub free: u32,
+    /// Root node of each top-level map, 0 when empty.
+    pub roots: [u32; ROOTS],
+    /// Hash of each top-level map as of the last rehash; valid when `clean`.
+    pub hashes: [Hash; ROOTS],
+    /// No change since the last rehash.
+    pub clean: bool,
+}
+
+/// A map entry as stored: one treap node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Node {
+    pub label: Vec<u8>,
+    pub priority: u64,
+    /// The leaf's bytes, or `None` when the value is a map rooted at `child`.
+    pub leaf: Option<Vec<u8>>,
+    pub child: u32,
+    pub left: u32,
+    pub right: u32,
+    pub aux: u64,
+    pub data: Option<Hash>,
+    pub hash: Option<Hash>,
+    /// First overflow piece holding `label ++ leaf`, 0 when inline.
+    pub overflow: u32,
+}
+
+/// Layout of a node slot (big-endian integers):
+/// `kind u8 | flags u8 | - [2] | left u32 | right u32 | child u32 | overflow u32 | label len u32
+/// | leaf len u32 | - [4] | priority u64 | aux u64 | data hash [32] | subtree hash [32]
+/// | inline payload [48]`; an overflow piece is `3 u8 | - [3] | next u32 | payload [152]`, a
+/// free slot `0 u8 | - [3] | next free u32`.
+pub(super) struct Arena<M: Memory> {
+    memory: M,
+    pub header: Header,
+}
+
+/// Overflow slots a payload of `len` bytes takes (for [`Arena::reserve`]).
+pub(super) fn pieces(len: usize) -> u64 {
+    if len <= INLINE {
+        0
+    } else {
+        len.div_ceil(PIECE) as u64
+    }
+}
+
+fn u32_at(bytes: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+}
+
+fn u64_at(bytes: &[u8], at: usize) -> u64 {
+    let mut b = [0; 8];
+    b.copy_from_slice(&bytes[at..at + 8]);
+    u64::from_be_bytes(b)
+}
+
+fn hash_at(bytes: &[u8], at: usize) -> Hash {
+    let mut h = [0; 32];
+    h.copy_from_slice(&bytes[at..at + 32]);
+    h
+}
+
+impl<M: Memory> Arena<M> {
+    /// A fresh, empty arena over `memory` (whatever it held is abandoned).
+    pub fn create(memory: M) -> Result<Arena<M>, StableTreeError> {
+        let empty = ic_certification::empty().digest();
+        let arena = Arena { memory, header: Header { high_water: 1, free: 0, roots: [0; ROOTS], hashes: [empty; ROOTS], clean: true } };
+        arena.reserve(0)?;
+        arena.write_header();
+        Ok(arena)
+    }
+
+    /// The arena stored in `memory`; `Ok(None)` when it holds none (no magic).
+    pub fn open(memory: M) -> Result<Option<Arena<M>>, StableTreeError> {
+        if memory.size() == 0 {
+            return Ok(None);
+        }
+        let mut b = [0u8; SLOT as usize];
+        memory.read(0, &mut b);
+        if b[..4] != MAGIC {
+            return Ok(None);
+        }
+        if b[4] != VERSION {
+            return Err(StableTreeError::UnknownVersion { found: b[4] });
+        }
+        let header = Header {
+            high_water: u32_at(&b, 8),
+            free: u32_at(&b, 12),
+            roots: [u32_at(&b, 16), u32_at(&b, 20)],
+            hashes: [hash_at(&b, 24), hash_at(&b, 56)],
+            clean: b[5] == 1,
+        };
+        let capacity = memory.size().saturating_mul(PAGE) / SLOT;
+        let slots = u64::from(header.high_water);
+        let in_range = |i: u32| u64::from(i) < slots;
+        if header.high_water == 0 || slots > capacity || !in_range(header.free) || !header.roots.iter().all(|&r| in_range(r)) {
+            return Err(StableTreeError::Corrupt { slot: 0 });
+        }
+        Ok(Some(Arena { memory, header }))
+    }
+
+    /// Persists the header.
+    pub fn write_header(&self) {
+        let h = &self.header;
+        let mut b = [0u8; 88];
+        b[..4].copy_from_slice(&MAGIC);
+        b[4] = VERSION;
+        b[5] = u8::from(h.clean);
+        b[8..12].copy_from_slice(&h.high_water.to_be_bytes());
+        b[12..16].copy_from_slice(&h.free.to_be_bytes());
+        b[16..20].copy_from_slice(&h.roots[0].to_be_bytes());
+        b[20..24].copy_from_slice(&h.roots[1].to_be_bytes());
+        b[24..56].copy_from_slice(&h.hashes[0]);
+        b[56..88].copy_from_slice(&h.hashes[1]);
+        self.memory.write(0, &b);
+    }
+
+    /// Grows the memory so that `extra` slots beyond the high-water mark fit: called before a
+    /// change, so running out of memory fails before anything is written.
+    pub fn reserve(&self, extra: u64) -> Result<(), StableTreeError> {
+        let bytes = (u64::from(self.header.high_water) + extra).saturating_mul(SLOT);
+        let have = self.memory.size().saturating_mul(PAGE);
+        if bytes > have {
+            let pages = (bytes - have).div_ceil(PAGE);
+            if self.memory.grow(pages) < 0 {
+                return Err(StableTreeError::OutOfMemory { slots: extra });
+            }
+        }
+        if u32::try_from(u64::from(self.header.high_water) + extra).is_err() {
+            return Err(StableTreeError::OutOfMemory { slots: extra });
+        }
+        Ok(())
+    }
+
+    fn read_slot(&self, index: u32) -> Result<[u8; SLOT as usize], StableTreeError> {
+        if index == 0 || index >= self.header.high_water {
+            return Err(StableTreeError::Corrupt { slot: index });
+        }
+        let mut b = [0u8; SLOT as usize];
+        self.memory.read(u64::from(index) * SLOT, &mut b);
+        Ok(b)
+    }
+
+    fn alloc(&mut self) -> Result<u32, StableTreeError> {
+        let index = if self.header.free != 0 {
+            let index = self.header.free;
+            let b = self.read_slot(index)?;
+            if b[0] != KIND_FREE {
+                return Err(StableTreeError::Corrupt { slot: index });
+            }
+            self.header.free = u32_at(&b, 4);
+            index
+        } else {
+            self.reserve(1)?;
+            self.header.high_water += 1;
+            self.header.high_water - 1
+        };
+        self.write_header();
+        Ok(index)
+    }
+
+    /// Puts slot `index` on the free list.
+    pub fn free(&mut self, index: u32) {
+        let mut b = [0u8; 8];
+        b[4..].copy_from_slice(&self.header.free.to_be_bytes());
+        self.memory.write(u64::from(index) * SLOT, &b);
+        self.header.free = index;
+        self.write_header();
+    }
+
+    /// Reads node `index`, its payload included.
+    pub fn node(&self, index: u32) -> Result<Node, StableTreeError> {
+        let b = self.read_slot(index)?;
+        let corrupt = StableTreeError::Corrupt { slot: index };
+        let (kind, flags) = (b[0], b[1]);
+        if kind != KIND_LEAF && kind != KIND_MAP {
+            return Err(corrupt);
+        }
+        let label_len = u32_at(&b, 20) as usize;
+        let leaf_len = u32_at(&b, 24) as usize;
+        let total = label_len.checked_add(leaf_len).ok_or(corrupt.clone())?;
+        let overflow = u32_at(&b, 16);
+        let payload = if flags & OVERFLOW == 0 {
+            b.get(INLINE_AT..INLINE_AT + total).ok_or(corrupt)?.to_vec()
+        } else {
+            self.read_chain(overflow, total)?
+        };
+        let (label, leaf) = payload.split_at(label_len);
+        Ok(Node {
+            label: label.to_vec(),
+            priority: u64_at(&b, 32),
+            leaf: (kind == KIND_LEAF).then(|| leaf.to_vec()),
+            child: u32_at(&b, 12),
+            left: u32_at(&b, 4),
+            right: u32_at(&b, 8),
+            aux: u64_at(&b, 40),
+            data: (flags & DATA_CLEAN != 0).then(|| hash_at(&b, 48)),
+            hash: (flags & HASH_CLEAN != 0).then(|| hash_at(&b, HASH_AT)),
+            overflow: if flags & OVERFLOW == 0 { 0 } else { overflow },
+        })
+    }
+
+    /// The cached subtree hash of node `index`, `None` when dirty; reads no payload.
+    pub fn cached_hash(&self, index: u32) -> Result<Option<Hash>, StableTreeError> {
+        let b = self.read_slot(index)?;
+        if b[0] != KIND_LEAF && b[0] != KIND_MAP {
+            return Err(StableTreeError::Corrupt { slot: index });
+        }
+        Ok((b[1] & HASH_CLEAN != 0).then(|| hash_at(&b, HASH_AT)))
+    }
+
+    /// Writes `node` to slot `index`; its payload must already be placed (see [`Arena::place`]).
+    pub fn write(&self, index: u32, node: &Node) {
+        let mut b = [0u8; SLOT as usize];
+        b[0] = if node.leaf.is_some() { KIND_LEAF } else { KIND_MAP };
+        b[1] = u8::from(node.data.is_some()) * DATA_CLEAN
+            | u8::from(node.hash.is_some()) * HASH_CLEAN
+            | u8::from(node.overflow != 0) * OVERFLOW;
+        b[4..8].copy_from_slice(&node.left.to_be_bytes());
+        b[8..12].copy_from_slice(&node.right.to_be_bytes());
+        b[12..16].copy_from_slice(&node.child.to_be_bytes());
+        b[16..20].copy_from_slice(&node.overflow.to_be_bytes());
+        let leaf = node.leaf.as_deref().unwrap_or_default();
+        b[20..24].copy_from_slice(&(node.label.len() as u32).to_be_bytes());
+        b[24..28].copy_from_slice(&(leaf.len() as u32).to_be_bytes());
+        b[32..40].copy_from_slice(&node.priority.to_be_bytes());
+        b[40..48].copy_from_slice(&node.aux.to_be_bytes());
+        b[48..80].copy_from_slice(&node.data.unwrap_or_default());
+        b[HASH_AT..HASH_AT + 32].copy_from_slice(&node.hash.unwrap_or_default());
+        let mut len = INLINE_AT;
+        if node.overflow == 0 {
+            let end = INLINE_AT + node.label.len();
+            b[INLINE_AT..end].copy_from_slice(&node.label);
+            b[end..end + leaf.len()].copy_from_slice(leaf);
+            len = end + leaf.len();
+        }
+        self.memory.write(u64::from(index) * SLOT, &b[..len]);
+    }
+
+    /// Clears the flags of node `index` given in `clear` (marks it dirty), writing one byte.
+    pub fn mark_dirty(&self, index: u32, node: &mut Node, subtree: bool, data: bool) {
+        let before = (node.hash.is_some(), node.data.is_some());
+        if subtree {
+            node.hash = None;
+        }
+        if data {
+            node.data = None;
+        }
+        if before != (node.hash.is_some(), node.data.is_some()) {
+            let flags = u8::from(node.data.is_some()) * DATA_CLEAN
+                | u8::from(node.hash.is_some()) * HASH_CLEAN
+                | u8::from(node.overflow != 0) * OVERFLOW;
+            self.memory.write(u64::from(index) * SLOT + FLAGS_AT, &[flags]);
+        }
+    }
+
+    /// Allocates a slot for `node` (placing its payload) and writes it.
+    pub fn insert(&mut self, node: &mut Node) -> Result<u32, StableTreeError> {
+        self.place(node)?;
+        let index = self.alloc()?;
+        self.write(index, node);
+        Ok(index)
+    }
+
+    /// Frees `node`'s old overflow chain, and writes its payload to a new one when it does
+    /// not fit inline (call after changing the leaf).
+    pub fn place(&mut self, node: &mut Node) -> Result<(), StableTreeError> {
+        self.free_chain(node.overflow)?;
+        node.overflow = 0;
+        let leaf = node.leaf.as_deref().unwrap_or_default();
+        if node.label.len() + leaf.len() <= INLINE {
+            return Ok(());
+        }
+        let payload = [&node.label[..], leaf].concat();
+        let mut next = 0u32;
+        for piece in payload.chunks(PIECE).rev() {
+            let index = self.alloc()?;
+            let mut b = vec![KIND_PIECE, 0, 0, 0];
+            b.extend_from_slice(&next.to_be_bytes());
+            b.extend_from_slice(piece);
+            self.memory.write(u64::from(index) * SLOT, &b);
+            next = index;
+        }
+        node.overflow = next;
+        Ok(())
+    }
+
+    /// Frees node `index` and its overflow chain.
+    pub fn release(&mut self, index: u32, node: &Node) -> Result<(), StableTreeError> {
+        self.free_chain(node.overflow)?;
+        self.free(index);
+        Ok(())
+    }
+
+    fn read_chain(&self, mut index: u32, len: usize) -> Result<Vec<u8>, StableTreeError> {
+        if len > PIECE * self.header.high_water as usize {
+            return Err(StableTreeError::Corrupt { slot: index });
+        }
+        let mut out = Vec::with_capacity(len);
+        while out.len() < len {
+            let b = self.read_slot(index)?;
+            if b[0] != KIND_PIECE {
+                return Err(StableTreeError::Corrupt { slot: index });
+            }
+            let take = (len - out.len()).min(PIECE);
+            out.extend_from_slice(&b[8..8 + take]);
+            index = u32_at(&b, 4);
+        }
+        Ok(out)
+    }
+
+    fn free_chain(&mut self, mut index: u32) -> Result<(), StableTreeError> {
+        let mut steps = 0u32;
+        while index != 0 {
+            let b = self.read_slot(index)?;
+            steps += 1;
+            if b[0] != KIND_PIECE || steps > self.header.high_water {
+                return Err(StableTreeError::Corrupt { slot: index });
+            }
+            let next = u32_at(&b, 4);
+            self.free(index);
+            index = next;
+        }
+        Ok(())
+    }
+}

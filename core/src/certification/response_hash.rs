@@ -1,11 +1,18 @@
 //! Response hashes exactly as `ic-http-certification` defines them (the representation-independent
 //! hash of the certified headers plus `:ic-cert-status`, then sha256 over that and the body
-//! hash), with each header's `(sha256(name), sha256(value))` pair computed once and reused across
-//! every response of one commit or rebuild page (most pairs, such as the certificate expression,
-//! `vary` or a common `content-type`, repeat across assets). The library recomputes every pair
-//! per response. The sha256 of a header list absorbs its sorted pairs, one 64-byte block each;
-//! the hasher keeps the sha256 state after every prefix it has absorbed, so lists that share a
-//! prefix (sorted by name hash, `etag` comes last) pay only for the blocks after it.
+//! hash), computed with as few sha256 blocks as one commit allows. On the meter one sha256 block
+//! costs about 4.5 K instructions, so what is memoised across every response of one commit or
+//! rebuild page is whatever repeats:
+//!
+//! - each header's `(sha256(name), sha256(value))` pair (the certificate expression, `vary`, a
+//!   common `content-type`, the `content-range` of equally long assets);
+//! - the sha256 state after every prefix of sorted pairs absorbed so far, and the digest of every
+//!   whole list (sorted by name hash, `etag` comes last, so an asset's lists pay one block for
+//!   their `etag` pair and one to finish; a 416 or a GET's HEAD pays none);
+//! - whole response hashes by `(header-list hash, body hash)` (the 416 of equally long assets).
+//!
+//! The memo tables are keyed by hash outputs and short text, so they use `rustc-hash`'s hasher,
+//! not the default SipHash (which cost more than the sha256 blocks it saved).
 //!
 //! Owns only hashing; must not decide which headers a response has. Invariant: `hash` equals
 //! `ic_http_certification::response_hash_from_headers` for every input (tested by proptest).
@@ -13,30 +20,36 @@
 use super::headers::HeaderList;
 use ic_certification::Hash;
 use ic_http_certification::RESPONSE_STATUS_PSEUDO_HEADER_NAME;
+use rustc_hash::FxHashMap;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 
 /// `sha256(name) ‖ sha256(value)`, the unit the representation-independent hash sorts.
 type Pair = [u8; 64];
 
-/// Hashes responses, remembering header pairs and status pairs it has seen, and the last header
-/// list's hash (a GET and its HEAD, hashed one after the other, share it; only the body differs).
-/// Its memory grows with the distinct headers hashed: keep one per commit, not forever.
+/// Hashes responses, remembering what repeats (see the module documentation). Its memory grows
+/// with the distinct headers and lists hashed: keep one per commit, not forever.
 #[derive(Debug, Clone, Default)]
 pub struct ResponseHasher {
-    /// Name hash, then value to pair: looked up by `&str` without allocating.
-    memo: HashMap<String, (Hash, HashMap<String, Pair>)>,
+    /// Name to its hash and its values' pairs: looked up by `&str` without allocating.
+    memo: FxHashMap<String, (Hash, FxHashMap<String, Pair>)>,
     statuses: Vec<(u16, Pair)>,
-    last: Option<(u16, HeaderList, Hash)>,
     prefixes: Prefixes,
+    /// `headers hash ‖ body hash` to the response hash.
+    responses: FxHashMap<[u8; 64], Hash>,
 }
 
-/// A trie of absorbed pair sequences: node `n` (1-based; 0 is the empty prefix) holds the sha256
-/// state after its path's pairs.
-#[derive(Debug, Clone, Default)]
+/// A trie of absorbed pair sequences: node `n` (0 is the empty prefix) holds the sha256 state
+/// after its path's pairs and, once asked for, its digest.
+#[derive(Debug, Clone)]
 struct Prefixes {
-    states: Vec<Sha256>,
-    children: HashMap<(usize, Pair), usize>,
+    nodes: Vec<(Sha256, Option<Hash>)>,
+    children: FxHashMap<(usize, Pair), usize>,
+}
+
+impl Default for Prefixes {
+    fn default() -> Self {
+        Prefixes { nodes: vec![(Sha256::new(), None)], children: FxHashMap::default() }
+    }
 }
 
 impl Prefixes {
@@ -47,41 +60,33 @@ impl Prefixes {
             node = match self.children.get(&(node, *pair)) {
                 Some(&child) => child,
                 None => {
-                    let mut state = self.state(node);
+                    let mut state = self.nodes[node].0.clone();
                     state.update(pair);
-                    self.states.push(state);
-                    self.children.insert((node, *pair), self.states.len());
-                    self.states.len()
+                    self.nodes.push((state, None));
+                    self.children.insert((node, *pair), self.nodes.len() - 1);
+                    self.nodes.len() - 1
                 }
             };
         }
-        self.state(node).finalize().into()
-    }
-
-    fn state(&self, node: usize) -> Sha256 {
-        node.checked_sub(1).and_then(|i| self.states.get(i)).cloned().unwrap_or_default()
+        let (state, digest) = &mut self.nodes[node];
+        *digest.get_or_insert_with(|| state.clone().finalize().into())
     }
 }
 
 impl ResponseHasher {
     /// The hash of a response with `status`, `headers` and a body hashing to `body_hash`.
     pub fn hash(&mut self, status: u16, headers: &HeaderList, body_hash: &Hash) -> Hash {
-        let headers_hash = match &self.last {
-            Some((s, h, hash)) if *s == status && h == headers => *hash,
-            _ => {
-                let hash = self.headers_hash(status, headers);
-                self.last = Some((status, headers.clone(), hash));
-                hash
-            }
-        };
-        let mut hasher = Sha256::new();
-        hasher.update(headers_hash);
-        hasher.update(body_hash);
-        hasher.finalize().into()
+        let mut key = [0u8; 64];
+        key[..32].copy_from_slice(&self.headers_hash(status, headers));
+        key[32..].copy_from_slice(body_hash);
+        *self.responses.entry(key).or_insert_with(|| Sha256::digest(key).into())
     }
 
     fn headers_hash(&mut self, status: u16, headers: &HeaderList) -> Hash {
-        let mut pairs: Vec<Pair> = headers.iter().map(|(n, v)| self.pair(n, v)).collect();
+        let mut pairs: Vec<Pair> = Vec::with_capacity(headers.len() + 1);
+        for (name, value) in headers {
+            pairs.push(self.pair(name, value));
+        }
         pairs.push(self.status_pair(status));
         pairs.sort_unstable();
         self.prefixes.digest(&pairs)
@@ -97,21 +102,18 @@ impl ResponseHasher {
     }
 
     fn pair(&mut self, name: &str, value: &str) -> Pair {
-        if let Some(pair) = self.memo.get(name).and_then(|(_, values)| values.get(value)) {
-            return *pair;
-        }
-        let name_hash = match self.memo.get(name) {
-            Some((hash, _)) => *hash,
+        let (name_hash, values) = match self.memo.get_mut(name) {
+            Some(entry) => entry,
             None => {
                 let hash = Sha256::digest(name.as_bytes()).into();
-                self.memo.insert(name.to_string(), (hash, HashMap::new()));
-                hash
+                self.memo.entry(name.to_string()).or_insert((hash, FxHashMap::default()))
             }
         };
-        let pair = concat(name_hash, Sha256::digest(value.as_bytes()).into());
-        if let Some((_, values)) = self.memo.get_mut(name) {
-            values.insert(value.to_string(), pair);
+        if let Some(pair) = values.get(value) {
+            return *pair;
         }
+        let pair = concat(*name_hash, Sha256::digest(value.as_bytes()).into());
+        values.insert(value.to_string(), pair);
         pair
     }
 }
@@ -158,8 +160,10 @@ mod tests {
             if repeat {
                 // A warm memo must give the same answer.
                 hasher.hash(200, &headers, &[0; 32]);
-                // The same status and headers with another body reuse the header-list hash.
+                // The same status and headers with another body reuse the header-list hash;
+                // with the same body, the whole response hash.
                 hasher.hash(status, &headers, &[0; 32]);
+                hasher.hash(status, &headers, &body_hash);
                 // Lists sharing some of its sorted pairs leave prefix states behind.
                 hasher.hash(status, &headers[..headers.len() / 2].to_vec(), &[0; 32]);
                 let mut changed = headers.clone();

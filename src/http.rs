@@ -24,8 +24,9 @@ thread_local! {
 }
 
 /// Certifies every stored asset and sets `certified_data`; call at the end of `init` and
-/// `post_upgrade` (the certifier is heap state and does not survive an upgrade).
-pub(crate) fn rebuild<M: Memory>(state: &State<M>) {
+/// `post_upgrade` (the certifier is heap state and does not survive an upgrade). Writes the
+/// records of assets that have no current one (after a layout change).
+pub(crate) fn rebuild<M: Memory>(state: &mut State<M>) {
     SELF_ID.with(|_| ());
     match Certifier::rebuild(state) {
         Ok(certifier) => {

@@ -88,8 +88,8 @@ fn continue_commit() {
 
 #[init]
 fn init(args: Option<AssetCanisterArgs>) {
-    let state = ok(State::init(Memory::default(), msg_caller(), args));
-    http::rebuild(&state);
+    let mut state = ok(State::init(Memory::default(), msg_caller(), args));
+    http::rebuild(&mut state);
     STATE.with_borrow_mut(|s| *s = Some(state));
 }
 
@@ -101,7 +101,7 @@ fn pre_upgrade() {}
 fn post_upgrade(args: Option<AssetCanisterArgs>) {
     let mut state = State::load(Memory::default());
     ok(state.post_upgrade(args));
-    http::rebuild(&state);
+    http::rebuild(&mut state);
     STATE.with_borrow_mut(|s| *s = Some(state));
 }
 

@@ -31,12 +31,14 @@ pub use crate::operations::HASHED_BYTES_PER_MESSAGE;
 use crate::permissions::{Caller, Permissions};
 use crate::store::blob::BlobRegion;
 use crate::store::memory_ids as ids;
+use crate::store::record_region::RecordRegionError;
+use crate::store::record_store::RecordStore;
 use crate::store::records::{AssetRecord, EncodingRecord};
 use crate::store::Store;
 use crate::types::*;
 use candid::{Int, Nat, Principal};
 use ic_stable_structures::memory_manager::{MemoryId, MemoryManager, VirtualMemory};
-use ic_stable_structures::{Memory, StableBTreeMap, StableCell};
+use ic_stable_structures::{Memory, StableCell};
 use serde_bytes::ByteBuf;
 use std::collections::HashMap;
 
@@ -64,6 +66,9 @@ pub struct EncodingView {
     pub modified_ns: u64,
     /// Number of stored chunks ([`State::encoding_chunk`] indices `0..chunk_count`).
     pub chunk_count: usize,
+    /// Where the content lives, for [`State::read_located`]; valid until the asset changes
+    /// (see the `store` module docs).
+    pub locator: Vec<u8>,
 }
 
 /// One asset as the HTTP layer sees it.
@@ -101,7 +106,7 @@ pub struct State<M: Memory> {
     batches: Batches<VM<M>>,
     permissions: Permissions<VM<M>>,
     settings: StableCell<Settings, VM<M>>,
-    cert_records: StableBTreeMap<String, Vec<u8>, VM<M>>,
+    records: RecordStore<VM<M>>,
     evidence: HashMap<u64, EvidenceComputation>,
     hashing: ChunkHashing,
     state_hash: StateHashJob,
@@ -131,7 +136,7 @@ impl<M: Memory> State<M> {
             ),
             permissions: Permissions::init(m(ids::PERMISSIONS)),
             settings: StableCell::init(m(ids::SETTINGS), Settings::default()),
-            cert_records: StableBTreeMap::init(m(ids::CERT_RECORDS)),
+            records: RecordStore::init(m(ids::RECORDS), m(ids::RECORD_INDEX)),
             evidence: HashMap::new(),
             hashing: ChunkHashing::default(),
             state_hash: StateHashJob::default(),
@@ -549,6 +554,7 @@ impl<M: Memory> State<M> {
                 .encodings_of(key)
                 .into_iter()
                 .map(|(name, e)| EncodingView {
+                    locator: e.locator(),
                     name,
                     sha256: e.sha256,
                     part_sha256: e.part_sha256,
@@ -560,29 +566,52 @@ impl<M: Memory> State<M> {
         })
     }
 
+    /// Number of assets.
+    pub fn asset_count(&self) -> u64 {
+        self.store.len()
+    }
+
     /// Asset keys after `after` (from the first if `None`), at most `limit`, in order.
     pub fn asset_keys_after(&self, after: Option<&str>, limit: usize) -> Vec<String> {
         self.store.keys_after(after, limit)
     }
 
-    /// The certification record stored for `key` (opaque bytes owned by `certification`).
-    pub fn cert_record(&self, key: &str) -> Option<Vec<u8>> {
-        self.cert_records.get(&key.to_string())
+    /// Stores `bytes` as the certification record of `key` (opaque bytes owned by
+    /// `certification`), freeing the one it replaces; returns its address.
+    pub fn put_record(&mut self, key: &str, bytes: &[u8]) -> Result<u64, RecordRegionError> {
+        self.records.write(key, bytes)
     }
 
-    /// Stores the certification record of `key`, replacing any previous one.
-    pub fn set_cert_record(&mut self, key: &str, record: Vec<u8>) {
-        self.cert_records.insert(key.to_string(), record);
+    /// Frees the certification record of `key`, if any.
+    pub fn remove_record(&mut self, key: &str) {
+        self.records.remove(key);
     }
 
-    /// Removes the certification record of `key`, if any.
-    pub fn remove_cert_record(&mut self, key: &str) {
-        self.cert_records.remove(&key.to_string());
+    /// Frees every certification record (after a clear).
+    pub fn clear_records(&mut self) {
+        self.records.clear();
     }
 
-    /// Removes every certification record (after a clear).
-    pub fn clear_cert_records(&mut self) {
-        self.cert_records.clear_new();
+    /// Keys with the addresses of their certification records, after `after` (from the first
+    /// if `None`), at most `limit`, in key order.
+    pub fn record_addresses_after(&self, after: Option<&str>, limit: usize) -> Vec<(String, u64)> {
+        self.records.addresses_after(after, limit)
+    }
+
+    /// Fills `buf` with the first bytes of the record at `address`; returns its length.
+    pub fn record_prefix(&self, address: u64, buf: &mut [u8]) -> Result<u32, RecordRegionError> {
+        self.records.region().read_prefix(address, buf)
+    }
+
+    /// Fills `buf` with the bytes from `offset` of the record at `address`.
+    pub fn record_bytes(&self, address: u64, offset: u64, buf: &mut [u8]) -> Result<(), RecordRegionError> {
+        self.records.region().read(address, offset, buf)
+    }
+
+    /// Bytes `[from, end)` of the content an [`EncodingView::locator`] designates; `None` when
+    /// the locator is malformed or shorter than `end`.
+    pub fn read_located(&self, locator: &[u8], from: u64, end: u64) -> Option<Vec<u8>> {
+        self.store.read_located(locator, from, end)
     }
 
     fn encoding_record(&self, key: &str, encoding: &str) -> Result<EncodingRecord, Error> {
@@ -595,12 +624,7 @@ impl<M: Memory> State<M> {
 
     /// Bytes `[from, from + len)` of an encoding, clamped to its length.
     pub fn read_encoding(&self, key: &str, encoding: &str, from: u64, len: u64) -> Result<Vec<u8>, Error> {
-        // Serving reads here on every request: the encoding record alone locates the bytes, so
-        // the asset record (a Candid decode) is only read to word the error.
-        match self.store.encoding(key, encoding) {
-            Some(enc) => Ok(self.store.read(&enc, from, len)),
-            None => self.encoding_record(key, encoding).map(|enc| self.store.read(&enc, from, len)),
-        }
+        self.encoding_record(key, encoding).map(|enc| self.store.read(&enc, from, len))
     }
 
     /// Stored chunk `index` of an encoding.

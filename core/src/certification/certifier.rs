@@ -1,28 +1,70 @@
-//! The certifier: precomputed responses per asset, the served-path and fallback-scope indexes,
-//! and the trees, updated incrementally per commit.
+//! The certifier: the served-path and fallback-scope indexes and the trees, updated
+//! incrementally per commit, with each asset's responses in its record (written through a
+//! [`RecordSink`] and read back in place through a [`ContentSource`]).
 //!
 //! Owns the mapping from served paths to assets and its certification. Must not parse requests.
 //! Invariant: a path is in `paths` (scope in `scopes`) exactly when its responses are in the
-//! trees, and `paths[p]` is the key `p` resolves to under the alias rules.
+//! trees, `paths[p]` is the key `p` resolves to under the alias rules with that key's current
+//! record address, and the heap holds per asset only its address, flags and response sets.
 
-use super::input::{AssetView, Change};
+use super::input::{AssetView, Change, ContentSource, RecordSink};
 use super::paths::{self, INDEX};
+use super::record::{self, RecordError, RecordSummary, RecordView};
 use super::response_hash::ResponseHasher;
 use super::responses::{AssetResponses, CertifiedResponse, Expression, FallbackPage};
-use super::tree::{CertPath, Trees};
+use super::tree::{CertPath, ResponseSet, Trees};
 use super::CertifyError;
 use ic_certification::Hash;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// One asset's certification ready to install: its responses and, when its key is a fallback
-/// page, the page; `None` removes the key.
-pub(super) type Prepared = (String, Option<(AssetResponses, Option<FallbackPage>)>);
+/// What the heap keeps of one certified asset.
+#[derive(Debug, Clone)]
+pub(super) struct AssetEntry {
+    address: u64,
+    enable_aliasing: bool,
+    servable: bool,
+    v1_sha256: Option<Hash>,
+    certified: ResponseSet,
+    /// The fallback page's response set, when the key is a `404.html` or `/index.html` and
+    /// one of its encodings qualifies.
+    page: Option<ResponseSet>,
+}
 
-/// A served path: the asset it resolves to and its precomputed `expr_path`.
+impl AssetEntry {
+    /// The entry of a record read back at `address`; `None` for a page-only summary.
+    pub(super) fn from_summary(address: u64, summary: RecordSummary) -> Option<AssetEntry> {
+        Some(AssetEntry {
+            address,
+            enable_aliasing: summary.enable_aliasing,
+            servable: summary.servable,
+            v1_sha256: summary.v1_sha256,
+            certified: summary.certified?,
+            page: summary.page,
+        })
+    }
+
+    fn from_built(address: u64, asset: AssetResponses, page: Option<FallbackPage>) -> AssetEntry {
+        AssetEntry {
+            address,
+            enable_aliasing: asset.enable_aliasing,
+            servable: !asset.variants.is_empty(),
+            v1_sha256: asset.v1_variant().map(|v| v.view.sha256),
+            certified: asset.certified,
+            page: page.map(|p| p.certified),
+        }
+    }
+}
+
+/// One asset's certification ready to install; `None` removes the key.
+pub(super) type Prepared = (String, Option<AssetEntry>);
+
+/// A served path: the asset it resolves to, its record and its precomputed `expr_path`.
 #[derive(Debug, Clone)]
 pub struct ServedPath {
     /// Key of the asset served.
     pub key: String,
+    /// Address of the asset's record.
+    pub address: u64,
     /// CBOR+base64 `expr_path` for the `IC-Certificate` header.
     pub expr_path: String,
 }
@@ -30,14 +72,13 @@ pub struct ServedPath {
 /// A fallback scope: the page served for missing paths below it.
 #[derive(Debug, Clone)]
 pub struct Scope {
-    /// The page.
-    pub page: FallbackPage,
+    /// Address of the record holding the page; `None` for the canister's plain 404.
+    pub address: Option<u64>,
     /// CBOR+base64 `expr_path` for the `IC-Certificate` header.
     pub expr_path: String,
 }
 
-/// What a request path resolves to.
-#[derive(Debug, Clone, Copy)]
+/// What a request path resolves to, with the record to answer from.
 pub enum Target<'a> {
     /// A stored asset, at its key or an alias.
     Asset {
@@ -45,8 +86,8 @@ pub enum Target<'a> {
         path: &'a str,
         /// Its index entry.
         served: &'a ServedPath,
-        /// The asset's responses.
-        asset: &'a AssetResponses,
+        /// The asset's record.
+        record: RecordView<'a>,
     },
     /// A fallback scope answering a missing path.
     Fallback {
@@ -54,6 +95,8 @@ pub enum Target<'a> {
         scope: &'a str,
         /// Its entry.
         entry: &'a Scope,
+        /// The record holding the page.
+        record: RecordView<'a>,
     },
 }
 
@@ -73,16 +116,24 @@ impl Target<'_> {
             Target::Fallback { entry, .. } => &entry.expr_path,
         }
     }
+
+    /// The record to answer from.
+    pub fn record(&self) -> &RecordView<'_> {
+        match self {
+            Target::Asset { record, .. } | Target::Fallback { record, .. } => record,
+        }
+    }
 }
 
 /// Certification state for the whole store.
 #[derive(Debug)]
 pub struct Certifier {
     expression: Expression,
-    assets: BTreeMap<String, AssetResponses>,
-    pages: BTreeMap<String, FallbackPage>,
+    assets: BTreeMap<String, AssetEntry>,
     paths: BTreeMap<String, ServedPath>,
     scopes: BTreeMap<String, Scope>,
+    /// The plain 404's record (held here, not in a sink: it depends on no asset) and its set.
+    plain_not_found: (Vec<u8>, ResponseSet),
     trees: Trees,
 }
 
@@ -95,12 +146,15 @@ impl Default for Certifier {
 impl Certifier {
     /// An empty store: every path answers the certified plain 404.
     pub fn new() -> Certifier {
+        let expression = Expression::new();
+        let page = FallbackPage::plain_not_found(&expression);
+        let plain_not_found = (record::encode_page(&page, &expression), page.certified);
         let mut certifier = Certifier {
-            expression: Expression::new(),
+            expression,
             assets: BTreeMap::new(),
-            pages: BTreeMap::new(),
             paths: BTreeMap::new(),
             scopes: BTreeMap::new(),
+            plain_not_found,
             trees: Trees::default(),
         };
         certifier.recertify_scope("/");
@@ -108,13 +162,16 @@ impl Certifier {
         certifier
     }
 
-    /// Applies one commit's changes and returns the new root hash for `certified_data`.
-    /// Every response is built before any state changes, so an error leaves `self` untouched.
-    pub fn apply(&mut self, changes: impl IntoIterator<Item = Change>) -> Result<Hash, CertifyError> {
-        let mut prepared = Vec::new();
+    /// Applies one commit's changes, writing each changed asset's record to `records`, and
+    /// returns the new root hash for `certified_data`. Every response is built before anything
+    /// is written, so a [`CertifyError::PartHashesMissing`] leaves `self` and `records`
+    /// untouched; after a [`CertifyError::RecordNotWritten`] the caller must trap (records may
+    /// have been replaced).
+    pub fn apply(&mut self, changes: impl IntoIterator<Item = Change>, records: &mut dyn RecordSink) -> Result<Hash, CertifyError> {
+        let mut built = Vec::new();
         let mut hasher = ResponseHasher::default();
         for change in changes {
-            prepared.push(match change {
+            built.push(match change {
                 Change::Upsert(view) => {
                     let responses = AssetResponses::build(&view, &self.expression, &mut hasher)?;
                     let page = self.page_of(&view, &mut hasher);
@@ -123,7 +180,33 @@ impl Certifier {
                 Change::Remove { key } => (key, None),
             });
         }
+        let mut prepared = Vec::with_capacity(built.len());
+        for (key, new) in built {
+            let entry = match new {
+                Some((responses, page)) => Some(self.store(&key, responses, page, records)?),
+                None => {
+                    records.remove_record(&key);
+                    None
+                }
+            };
+            prepared.push((key, entry));
+        }
         Ok(self.install(prepared))
+    }
+
+    /// Writes the record of `key` and returns the heap entry pointing at it.
+    pub(super) fn store(
+        &self,
+        key: &str,
+        responses: AssetResponses,
+        page: Option<FallbackPage>,
+        records: &mut dyn RecordSink,
+    ) -> Result<AssetEntry, CertifyError> {
+        let bytes = record::encode(&responses, page.as_ref(), &self.expression);
+        let address = records
+            .write_record(key, &bytes)
+            .map_err(|error| CertifyError::RecordNotWritten { key: key.to_string(), error })?;
+        Ok(AssetEntry::from_built(address, responses, page))
     }
 
     /// The fallback page `view` provides, if its key is a `404.html` or `/index.html`.
@@ -139,20 +222,16 @@ impl Certifier {
         &self.expression
     }
 
-    /// Installs prepared certifications (`None` removes the key) and returns the root hash.
+    /// Installs prepared entries (`None` removes the key) and returns the root hash.
     pub(super) fn install(&mut self, prepared: Vec<Prepared>) -> Hash {
         let mut touched_paths = BTreeSet::new();
         let mut touched_scopes = BTreeSet::new();
-        for (key, new) in prepared {
+        for (key, entry) in prepared {
             touched_paths.extend(paths::candidate_paths(&key));
             touched_scopes.extend(paths::scope_of(&key));
-            self.pages.remove(&key);
-            match new {
-                Some((responses, page)) => {
-                    if let Some(page) = page {
-                        self.pages.insert(key.clone(), page);
-                    }
-                    self.assets.insert(key, responses);
+            match entry {
+                Some(entry) => {
+                    self.assets.insert(key, entry);
                 }
                 None => {
                     self.assets.remove(&key);
@@ -168,9 +247,14 @@ impl Certifier {
         self.trees.rehash()
     }
 
-    /// Every certified asset's key with its responses, in key order.
-    pub(super) fn assets(&self) -> impl Iterator<Item = (&String, &AssetResponses)> {
-        self.assets.iter()
+    /// Whether `key` is certified.
+    pub(super) fn has_asset(&self, key: &str) -> bool {
+        self.assets.contains_key(key)
+    }
+
+    /// Number of certified assets.
+    pub(super) fn asset_count(&self) -> u64 {
+        self.assets.len() as u64
     }
 
     /// The value for `certified_data`.
@@ -183,22 +267,28 @@ impl Certifier {
         self.trees.full_tree_cbor()
     }
 
-    /// Resolves a canonical request path to an asset or the deepest fallback scope.
-    pub fn lookup(&self, canonical: &str) -> Target<'_> {
+    /// Resolves a canonical request path to an asset or the deepest fallback scope, and opens
+    /// the record to answer from.
+    pub fn lookup<'a>(&'a self, canonical: &str, source: &'a dyn ContentSource) -> Result<Target<'a>, RecordError> {
+        let text = &self.expression.text;
         if let Some((path, served)) = self.paths.get_key_value(canonical) {
-            if let Some(asset) = self.assets.get(&served.key) {
-                return Target::Asset { path, served, asset };
-            }
+            let record = RecordView::stored(source, served.address, text)?;
+            return Ok(Target::Asset { path, served, record });
         }
-        paths::enclosing_scopes(canonical)
+        let (scope, entry) = paths::enclosing_scopes(canonical)
             .find_map(|s| self.scopes.get_key_value(s))
-            .map(|(scope, entry)| Target::Fallback { scope, entry })
-            .expect("the root scope is always certified")
+            .expect("the root scope is always certified");
+        let record = match entry.address {
+            Some(address) => RecordView::stored(source, address, text)?,
+            None => RecordView::heap(&self.plain_not_found.0, text)?,
+        };
+        Ok(Target::Fallback { scope, entry, record })
     }
 
-    /// The precomputed responses of an asset, by key.
-    pub fn asset(&self, key: &str) -> Option<&AssetResponses> {
-        self.assets.get(key)
+    /// The record of an asset, by key (the legacy streaming callback names assets by key).
+    pub fn asset_record<'a>(&'a self, key: &str, source: &'a dyn ContentSource) -> Option<Result<RecordView<'a>, RecordError>> {
+        let entry = self.assets.get(key)?;
+        Some(RecordView::stored(source, entry.address, &self.expression.text))
     }
 
     /// The 405 response, certified at every path and scope.
@@ -236,19 +326,19 @@ impl Certifier {
         self.trees.leaves()
     }
 
-    fn resolve<'a>(assets: &'a BTreeMap<String, AssetResponses>, path: &str) -> Option<&'a AssetResponses> {
-        let servable = |a: &&AssetResponses| !a.variants.is_empty();
-        assets.get(path).filter(servable).or_else(|| {
+    fn resolve<'a>(assets: &'a BTreeMap<String, AssetEntry>, path: &str) -> Option<(&'a String, &'a AssetEntry)> {
+        let servable = |(_, a): &(&String, &AssetEntry)| a.servable;
+        assets.get_key_value(path).filter(servable).or_else(|| {
             paths::alias_targets(path)
                 .iter()
-                .filter_map(|k| assets.get(k))
-                .find(|a| a.enable_aliasing && servable(a))
+                .filter_map(|k| assets.get_key_value(k))
+                .find(|entry| entry.1.enable_aliasing && servable(entry))
         })
     }
 
     fn recertify_path(&mut self, path: &str) {
         let cert_path = CertPath::Exact(path.to_string());
-        let Some(asset) = Self::resolve(&self.assets, path) else {
+        let Some((key, asset)) = Self::resolve(&self.assets, path) else {
             if self.paths.remove(path).is_some() {
                 self.trees.remove(&cert_path);
                 self.trees.set_v1(path, None);
@@ -256,30 +346,28 @@ impl Certifier {
             return;
         };
         // Inserting replaces what the path certified before: no delete-then-insert walks.
-        let v1 = asset.v1_variant().map(|v| v.view.sha256);
-        let served = ServedPath { key: asset.key.clone(), expr_path: cert_path.expr_path_b64() };
+        let served = ServedPath { key: key.clone(), address: asset.address, expr_path: cert_path.expr_path_b64() };
         self.trees.insert(&cert_path, &asset.certified);
-        self.trees.set_v1(path, v1);
+        self.trees.set_v1(path, asset.v1_sha256);
         self.paths.insert(path.to_string(), served);
     }
 
     fn recertify_scope(&mut self, scope: &str) {
         let cert_path = CertPath::Wildcard(scope.to_string());
         let root = scope == "/";
-        let page = self
-            .pages
-            .get(&paths::not_found_page(scope))
-            .or_else(|| root.then(|| self.pages.get(INDEX)).flatten())
-            .cloned()
-            .or_else(|| root.then(|| FallbackPage::plain_not_found(&self.expression)));
-        let Some(page) = page else {
+        let page_of = |key: &str| self.assets.get(key).and_then(|a| Some((Some(a.address), a.page.as_ref()?)));
+        let page = page_of(&paths::not_found_page(scope))
+            .or_else(|| root.then(|| page_of(INDEX)).flatten())
+            .or_else(|| root.then_some((None, &self.plain_not_found.1)));
+        let Some((address, certified)) = page else {
             if self.scopes.remove(scope).is_some() {
                 self.trees.remove(&cert_path);
             }
             return;
         };
-        self.trees.insert(&cert_path, &page.certified);
-        self.scopes.insert(scope.to_string(), Scope { page, expr_path: cert_path.expr_path_b64() });
+        let entry = Scope { address, expr_path: cert_path.expr_path_b64() };
+        self.trees.insert(&cert_path, certified);
+        self.scopes.insert(scope.to_string(), entry);
     }
 }
 

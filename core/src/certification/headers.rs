@@ -149,7 +149,7 @@ mod tests {
     }
 
     fn variant(encoding: Encoding) -> EncodingView {
-        EncodingView { encoding, length: 10, sha256: [0xab; 32], part_sha256: vec![] }
+        EncodingView { encoding, length: 10, sha256: [0xab; 32], part_sha256: vec![], locator: vec![] }
     }
 
     #[test]

@@ -1,10 +1,13 @@
 //! What the certifier reads from the asset store: a metadata view per asset (with the content
-//! hashes computed at commit) and, for serving only, a byte-range reader for its encodings.
+//! hashes and content locator recorded at commit), where it writes each asset's record
+//! ([`RecordSink`]) and, for serving, how it reads records and content back ([`ContentSource`]).
 //!
-//! Owns only these input shapes and the [`ContentSource`] seam; it never sees the stable-memory
-//! layout. Invariant: an [`EncodingView`]'s `length`, `sha256` and `part_sha256` describe exactly
-//! the bytes the [`ContentSource`] returns for that encoding; certification uses the hashes and
-//! never reads content.
+//! Owns only these input shapes and seams; it never sees the stable-memory layout (a locator and
+//! a record address are opaque here). Invariant: an [`EncodingView`]'s `length`, `sha256` and
+//! `part_sha256` describe exactly the bytes the [`ContentSource`] returns for its `locator`;
+//! certification uses the hashes and never reads content.
+
+use crate::store::record_region::RecordRegionError;
 
 /// A content coding the canister serves, in the order it prefers them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -49,17 +52,22 @@ pub struct EncodingView {
     /// fits in one part, else exactly `length.div_ceil(CHUNK_SIZE)` entries (computed once at
     /// commit by [`crate::content_hash`]).
     pub part_sha256: Vec<[u8; 32]>,
+    /// Where the content lives, opaque to certification: copied into the asset's record and
+    /// handed back to [`ContentSource::read_content`] when a response body is read.
+    pub locator: Vec<u8>,
 }
 
 impl EncodingView {
-    /// The view of `bytes` stored as `encoding`, hashing them (for callers that hold content).
-    pub fn of_content(encoding: Encoding, bytes: &[u8]) -> EncodingView {
+    /// The view of `bytes` stored as `encoding` at `locator`, hashing them (for callers that
+    /// hold content).
+    pub fn of_content(encoding: Encoding, bytes: &[u8], locator: Vec<u8>) -> EncodingView {
         let hashes = crate::content_hash::ContentHashes::of(bytes);
         EncodingView {
             encoding,
             length: bytes.len() as u64,
             sha256: hashes.sha256,
             part_sha256: hashes.part_sha256,
+            locator,
         }
     }
 }
@@ -83,19 +91,25 @@ pub struct AssetView {
     pub encodings: Vec<EncodingView>,
 }
 
-/// Reads stored content, so HTTP code never learns the storage layout.
+/// Reads records and content in place, so HTTP code never learns the storage layout.
 pub trait ContentSource {
-    /// Bytes `[start, end)` of `encoding` of asset `key`; `None` when not stored or out of range.
-    fn read(&self, key: &str, encoding: Encoding, start: u64, end: u64) -> Option<Vec<u8>>;
+    /// Bytes `[start, end)` of the content `locator` designates; `None` when the locator is
+    /// malformed or the content shorter than `end`.
+    fn read_content(&self, locator: &[u8], start: u64, end: u64) -> Option<Vec<u8>>;
+    /// Fills `buf` with the first bytes of the record at `address` (fewer when the record is
+    /// shorter) and returns the record's length; `None` when no record lives there.
+    fn record_prefix(&self, address: u64, buf: &mut [u8]) -> Option<u32>;
+    /// Fills `buf` with the bytes from `offset` of the record at `address`; `false` when no
+    /// record lives there or the range leaves it.
+    fn record_bytes(&self, address: u64, offset: u64, buf: &mut [u8]) -> bool;
 }
 
-impl<F> ContentSource for F
-where
-    F: Fn(&str, Encoding, u64, u64) -> Option<Vec<u8>>,
-{
-    fn read(&self, key: &str, encoding: Encoding, start: u64, end: u64) -> Option<Vec<u8>> {
-        self(key, encoding, start, end)
-    }
+/// Where the certifier keeps each asset's record (one per key).
+pub trait RecordSink {
+    /// Stores `bytes` as the record of `key`, freeing the one it replaces; returns its address.
+    fn write_record(&mut self, key: &str, bytes: &[u8]) -> Result<u64, RecordRegionError>;
+    /// Frees the record of `key`, if any.
+    fn remove_record(&mut self, key: &str);
 }
 
 /// One change a commit made to the store.

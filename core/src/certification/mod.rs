@@ -2,16 +2,20 @@
 //! keeps the v2 (`http_expr`) and legacy v1 (`http_assets`) trees in step with the store,
 //! updating only the paths a commit changed.
 //!
-//! Owns the trees, the precomputed responses and the root hash for `certified_data`. Must not
-//! read stable memory or content (part hashes come in the [`EncodingView`]s) nor parse requests.
-//! Invariant: after [`Certifier::apply`] returns, every served path and fallback scope is
-//! certified with exactly the responses [`Certifier::lookup`] hands to the HTTP layer, and the
-//! returned root hash is the digest of every witness built from the trees.
+//! Owns the trees, the layout of the per-asset records holding the precomputed responses, and
+//! the root hash for `certified_data`. Must not know how records or content are stored (records
+//! go through a [`RecordSink`] and come back through a [`ContentSource`]; part hashes come in
+//! the [`EncodingView`]s) nor parse requests. Invariant: after [`Certifier::apply`] returns,
+//! every served path and fallback scope is certified with exactly the responses of the record
+//! [`Certifier::lookup`] opens for the HTTP layer, and the returned root hash is the digest of
+//! every witness built from the trees.
 
 mod certifier;
 mod header_value;
 mod headers;
 mod input;
+#[cfg(test)]
+mod memory_records;
 mod paths;
 mod record;
 mod response_hash;
@@ -23,11 +27,13 @@ mod tree_cbor;
 mod treap;
 
 pub use certifier::{Certifier, Scope, ServedPath, Target};
-pub use input::{AssetView, Change, ContentSource, Encoding, EncodingView};
+pub use input::{AssetView, Change, ContentSource, Encoding, EncodingView, RecordSink};
+pub use record::{PageEntry, RecordError, RecordView, Span, VariantEntry, RECORD_VERSION};
 pub use responses::{AssetResponses, Body, CertifiedResponse, FallbackPage, Variant};
 pub use state_sync::{view_of, DEFAULT_ALLOW_RAW_ACCESS, DEFAULT_ENABLE_ALIASING};
 pub use tree::CertPath;
 
+use crate::store::record_region::RecordRegionError;
 use thiserror::Error;
 
 /// Size of one 206 part and one legacy streaming chunk: below the 3 MiB reply limit with room for
@@ -48,5 +54,13 @@ pub enum CertifyError {
         length: u64,
         /// Part hashes the view carried.
         parts: usize,
+    },
+    /// The record store refused an asset's record.
+    #[error("the record of {key} could not be stored: {error}")]
+    RecordNotWritten {
+        /// Asset key.
+        key: String,
+        /// What the store said.
+        error: RecordRegionError,
     },
 }

@@ -1,129 +1,217 @@
-//! The persisted certification of one asset: every precomputed response (status, headers, body
-//! span, response hash) and its hashed response-set subtree, written to stable memory when a
-//! commit changes the asset, so that `post_upgrade` reads them back instead of deriving headers,
-//! hashing responses and hashing the subtree again (most of the rebuild's cost per asset).
+//! The persisted certification of one asset, laid out for serving in place: every precomputed
+//! response (status, headers, body span, response hash), each encoding's content locator, the
+//! fallback page the asset provides, and the hashed response-set subtrees. A commit writes it
+//! once; a request reads its fixed header and variant table, then only the response it picks;
+//! `post_upgrade` reads the table and the subtrees, never a response.
 //!
-//! Owns only the byte layout. Must not decide when records are written (`state_sync`) nor
-//! where (`State`). Invariant: [`decode`] returns either exactly what [`encode`] was given, or
-//! `None` when the bytes were written by a canister that derived responses differently
-//! ([`RECORD_VERSION`] or the certificate expression changed) or are malformed; the caller then
-//! recomputes from the asset's metadata, so a stale record is never served.
+//! Owns only the byte layout ([`encode`], [`RecordView`], [`RecordSummary`]). Must not decide
+//! when records are written (`state_sync`, `certifier`) nor where (the [`RecordSink`]). Invariant:
+//! a view of [`encode`]'s bytes gives back exactly the responses it was given, and every read is
+//! bounds-checked: bytes of another [`RECORD_VERSION`] or certificate expression, or malformed
+//! ones, give a [`RecordError`], never a panic or another response.
 //!
-//! Layout (all integers big-endian, `text` = u32 length then UTF-8):
-//! `version u8 | expr_hash [32] | enable_aliasing u8 | allow_raw_access u8 | n u32 | n x variant
-//! | response set (see `treap/codec.rs`)`, where `variant = encoding u8 | length u64 | sha256 [32]
-//! | k u32 | k x part sha256 [32] | etag text | full: 0 or 1 then response | head | not_modified
-//! | m u32 | m x part response | unsatisfiable` and `response = status u16 | h u32 | h x (name
-//! text, value text) | body (0 empty, 1 then start u64, end u64) | hash [32]`; a header count of
-//! `u32::MAX` repeats the previous response's list (a HEAD's is its 200's) and a value length of
-//! `u32::MAX` stands for the certificate expression, which every response carries.
+//! Layout (integers big-endian; a `span` is `at u32 | len u32`, a byte range of the record):
+//! ```text
+//! header   version u8 | flags u8 (1 aliasing, 2 raw access, 4 asset, 8 page) | n u8 | p u8
+//!          | table_end u32 | summary_at u32 | 0 u32
+//! table    n x (encoding u8 | length u64 | sha256 [32] | locator span | full span (len 0:
+//!          none) | head span | not_modified span | unsatisfiable span | parts span)
+//!          p x (encoding u8 | locator span | full span | head span)      fallback page
+//! ...      locators (opaque bytes), then responses, then each variant's part spans
+//! summary  expr_hash [32] | asset response set if flag 4 | page response set if flag 8
+//! response status u16 | hash [32] | body: 0 empty, 1 then start u64 | end u64, 2 the plain
+//!          404 body | h u16 | h x (name: len u16, UTF-8 | value: len u32, UTF-8; u32::MAX
+//!          stands for the certificate expression every response carries)
+//! ```
+//! Everything a request needs before choosing a response ends at `table_end`, which is why the
+//! locators come first: a small asset's record is read in one piece up to its first response.
 
-use super::input::{Encoding, EncodingView};
+mod view;
+
+pub use view::{PageEntry, RecordSummary, RecordView, Span, VariantEntry};
+
 use super::headers::HeaderList;
-use super::responses::{AssetResponses, Body, CertifiedResponse, Expression, Variant};
-use super::tree::ResponseSet;
+use super::input::Encoding;
+use super::responses::{AssetResponses, Body, CertifiedResponse, Expression, FallbackPage};
 use ic_certification::Hash;
+use thiserror::Error;
 
-/// Bump whenever the responses built for the same asset change (headers, statuses, hashing,
-/// set layout): records of older versions are then recomputed instead of served.
-pub const RECORD_VERSION: u8 = 1;
+/// Bump whenever the responses built for the same asset or the layout change: records of other
+/// versions are rebuilt from metadata instead of served.
+pub const RECORD_VERSION: u8 = 2;
 
-/// Bytes of one asset's certification, as stored.
-pub fn encode(asset: &AssetResponses, expression: &Expression) -> Vec<u8> {
-    let mut out = Vec::with_capacity(2048);
-    out.push(RECORD_VERSION);
-    out.extend_from_slice(&expression.hash);
-    out.push(u8::from(asset.enable_aliasing));
-    out.push(u8::from(asset.allow_raw_access));
-    put_len(&mut out, asset.variants.len());
-    for variant in &asset.variants {
-        put_variant(&mut out, variant, &expression.text);
-    }
-    asset.certified.encode(&mut out);
-    out
-}
-
-/// The certification of asset `key` from its stored bytes; `None` when they are malformed or
-/// were built under another [`RECORD_VERSION`] or expression.
-pub fn decode(key: &str, bytes: &[u8], expression: &Expression) -> Option<AssetResponses> {
-    let mut r = Reader::new(bytes);
-    if r.u8()? != RECORD_VERSION || r.hash()? != expression.hash {
-        return None;
-    }
-    let enable_aliasing = r.flag()?;
-    let allow_raw_access = r.flag()?;
-    let count = r.u32()?;
-    let variants = (0..count).map(|_| variant(&mut r, &expression.text)).collect::<Option<Vec<_>>>()?;
-    let certified = ResponseSet::decode(&mut r)?;
-    r.bytes.is_empty().then(|| AssetResponses { key: key.to_string(), enable_aliasing, allow_raw_access, variants, certified })
-}
-
-fn put_len(out: &mut Vec<u8>, len: usize) {
-    out.extend_from_slice(&u32::try_from(len).expect("lengths of a record fit u32").to_be_bytes());
-}
-
-fn put_text(out: &mut Vec<u8>, text: &str) {
-    put_len(out, text.len());
-    out.extend_from_slice(text.as_bytes());
-}
-
-fn put_variant(out: &mut Vec<u8>, v: &Variant, expression: &str) {
-    out.push(encoding_tag(v.view.encoding));
-    out.extend_from_slice(&v.view.length.to_be_bytes());
-    out.extend_from_slice(&v.view.sha256);
-    put_len(out, v.view.part_sha256.len());
-    for part in &v.view.part_sha256 {
-        out.extend_from_slice(part);
-    }
-    put_text(out, &v.etag);
-    let mut previous = None;
-    match &v.full {
-        None => out.push(0),
-        Some(full) => {
-            out.push(1);
-            put_response(out, full, expression, &mut previous);
-        }
-    }
-    put_response(out, &v.head, expression, &mut previous);
-    put_response(out, &v.not_modified, expression, &mut previous);
-    put_len(out, v.parts.len());
-    for part in &v.parts {
-        put_response(out, part, expression, &mut previous);
-    }
-    put_response(out, &v.unsatisfiable, expression, &mut previous);
-}
-
-/// Header count meaning "the previous response's headers" (a HEAD repeats its 200's list).
-const SAME_HEADERS: u32 = u32::MAX;
-/// Text length meaning "the certificate expression" (every response carries it).
+const HEADER_LEN: usize = 16;
+const VARIANT_LEN: usize = 1 + 8 + 32 + 6 * 8;
+const PAGE_LEN: usize = 1 + 3 * 8;
+const ALIASING: u8 = 1;
+const RAW_ACCESS: u8 = 2;
+const HAS_ASSET: u8 = 4;
+const HAS_PAGE: u8 = 8;
+/// Header value length meaning "the certificate expression".
 const EXPRESSION_TEXT: u32 = u32::MAX;
 
-fn put_response<'a>(out: &mut Vec<u8>, r: &'a CertifiedResponse, expression: &str, previous: &mut Option<&'a HeaderList>) {
-    out.extend_from_slice(&r.status.to_be_bytes());
-    if previous.is_some_and(|p| *p == r.headers) {
-        out.extend_from_slice(&SAME_HEADERS.to_be_bytes());
-    } else {
-        put_len(out, r.headers.len());
-        for (name, value) in &r.headers {
-            put_text(out, name);
-            if value == expression {
-                out.extend_from_slice(&EXPRESSION_TEXT.to_be_bytes());
-            } else {
-                put_text(out, value);
-            }
-        }
+/// Why a record could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum RecordError {
+    /// No record lives at the address.
+    #[error("no record at address {address}")]
+    Missing {
+        /// The address looked up.
+        address: u64,
+    },
+    /// The bytes do not follow the layout.
+    #[error("malformed record: {what}")]
+    Malformed {
+        /// The part that failed to parse.
+        what: &'static str,
+    },
+    /// Written by a canister that built responses differently: rebuild from metadata.
+    #[error("record of version {version} under another certificate expression or layout")]
+    Stale {
+        /// The record's version byte.
+        version: u8,
+    },
+}
+
+/// Bytes of the record of `asset`, with the fallback `page` its key provides.
+pub fn encode(asset: &AssetResponses, page: Option<&FallbackPage>, expression: &Expression) -> Vec<u8> {
+    let mut flags = HAS_ASSET;
+    if asset.enable_aliasing {
+        flags |= ALIASING;
     }
-    *previous = Some(&r.headers);
+    if asset.allow_raw_access {
+        flags |= RAW_ACCESS;
+    }
+    Writer::new(flags, Some(asset), page).finish(expression)
+}
+
+/// Bytes of a record holding only a fallback page (the canister's plain 404).
+pub fn encode_page(page: &FallbackPage, expression: &Expression) -> Vec<u8> {
+    let flags = if page.allow_raw_access { RAW_ACCESS } else { 0 };
+    Writer::new(flags, None, Some(page)).finish(expression)
+}
+
+struct Writer<'a> {
+    out: Vec<u8>,
+    asset: Option<&'a AssetResponses>,
+    page: Option<&'a FallbackPage>,
+}
+
+impl<'a> Writer<'a> {
+    fn new(flags: u8, asset: Option<&'a AssetResponses>, page: Option<&'a FallbackPage>) -> Writer<'a> {
+        let variants = asset.map_or(0, |a| a.variants.len());
+        let pages = page.map_or(0, |p| p.variants.len());
+        let flags = flags | if page.is_some() { HAS_PAGE } else { 0 };
+        let mut out = Vec::with_capacity(2048);
+        out.extend_from_slice(&[RECORD_VERSION, flags, variants as u8, pages as u8]);
+        out.resize(HEADER_LEN + variants * VARIANT_LEN + pages * PAGE_LEN, 0);
+        Writer { out, asset, page }
+    }
+
+    fn span(&mut self, bytes: &[u8]) -> [u8; 8] {
+        let at = self.out.len();
+        self.out.extend_from_slice(bytes);
+        span_bytes(at, bytes.len())
+    }
+
+    fn response(&mut self, r: &CertifiedResponse, expression: &str) -> [u8; 8] {
+        let at = self.out.len();
+        put_response(&mut self.out, r, expression);
+        span_bytes(at, self.out.len() - at)
+    }
+
+    fn finish(mut self, expression: &Expression) -> Vec<u8> {
+        let variants = self.asset.map_or(&[][..], |a| &a.variants[..]);
+        let page_variants = self.page.map_or(&[][..], |p| &p.variants[..]);
+        let locator_of = |e: Encoding| variants.iter().find(|v| v.view.encoding == e).map_or(&[][..], |v| &v.view.locator[..]);
+        let mut table: Vec<Vec<u8>> = Vec::new();
+        let mut variant_locators = Vec::new();
+        for v in variants {
+            variant_locators.push(self.span(&v.view.locator));
+        }
+        let mut page_locators = Vec::new();
+        for (encoding, _, _) in page_variants {
+            page_locators.push(self.span(locator_of(*encoding)));
+        }
+        let table_end = self.out.len();
+        let text = &expression.text;
+        for (v, locator) in variants.iter().zip(&variant_locators) {
+            let full = v.full.as_ref().map_or([0; 8], |r| self.response(r, text));
+            let head = self.response(&v.head, text);
+            let not_modified = self.response(&v.not_modified, text);
+            let unsatisfiable = self.response(&v.unsatisfiable, text);
+            let parts: Vec<[u8; 8]> = v.parts.iter().map(|r| self.response(r, text)).collect();
+            let parts = self.span(&parts.concat());
+            let mut entry = vec![encoding_tag(v.view.encoding)];
+            entry.extend_from_slice(&v.view.length.to_be_bytes());
+            entry.extend_from_slice(&v.view.sha256);
+            for s in [locator, &full, &head, &not_modified, &unsatisfiable, &parts] {
+                entry.extend_from_slice(s);
+            }
+            table.push(entry);
+        }
+        for ((encoding, full, head), locator) in page_variants.iter().zip(&page_locators) {
+            let full = self.response(full, text);
+            let head = self.response(head, text);
+            table.push([&[encoding_tag(*encoding)][..], locator, &full, &head].concat());
+        }
+        let summary_at = self.out.len();
+        self.out.extend_from_slice(&expression.hash);
+        if let Some(asset) = self.asset {
+            asset.certified.encode(&mut self.out);
+        }
+        if let Some(page) = self.page {
+            page.certified.encode(&mut self.out);
+        }
+        let table = table.concat();
+        self.out[HEADER_LEN..HEADER_LEN + table.len()].copy_from_slice(&table);
+        self.out[4..8].copy_from_slice(&u32_of(table_end).to_be_bytes());
+        self.out[8..12].copy_from_slice(&u32_of(summary_at).to_be_bytes());
+        self.out
+    }
+}
+
+fn u32_of(n: usize) -> u32 {
+    u32::try_from(n).expect("a record is shorter than 4 GiB")
+}
+
+fn span_bytes(at: usize, len: usize) -> [u8; 8] {
+    let mut s = [0u8; 8];
+    s[..4].copy_from_slice(&u32_of(at).to_be_bytes());
+    s[4..].copy_from_slice(&u32_of(len).to_be_bytes());
+    s
+}
+
+fn put_response(out: &mut Vec<u8>, r: &CertifiedResponse, expression: &str) {
+    out.extend_from_slice(&r.status.to_be_bytes());
+    out.extend_from_slice(&r.hash);
     match r.body {
+        Body::Empty => out.push(0),
         Body::Stored { start, end } => {
             out.push(1);
             out.extend_from_slice(&start.to_be_bytes());
             out.extend_from_slice(&end.to_be_bytes());
         }
-        // An asset's responses never carry a canister-owned body.
-        Body::Empty | Body::Static(_) => out.push(0),
+        // The only canister-owned body a record holds is the plain 404's.
+        Body::Static(_) => out.push(2),
     }
-    out.extend_from_slice(&r.hash);
+    put_headers(out, &r.headers, expression);
+}
+
+fn put_headers(out: &mut Vec<u8>, headers: &HeaderList, expression: &str) {
+    let count = u16::try_from(headers.len()).expect("a response has fewer than 65536 headers");
+    out.extend_from_slice(&count.to_be_bytes());
+    for (name, value) in headers {
+        let name_len = u16::try_from(name.len()).expect("header names are shorter than 64 KiB");
+        out.extend_from_slice(&name_len.to_be_bytes());
+        out.extend_from_slice(name.as_bytes());
+        if value == expression {
+            out.extend_from_slice(&EXPRESSION_TEXT.to_be_bytes());
+        } else {
+            out.extend_from_slice(&u32_of(value.len()).to_be_bytes());
+            out.extend_from_slice(value.as_bytes());
+        }
+    }
 }
 
 fn encoding_tag(encoding: Encoding) -> u8 {
@@ -134,55 +222,13 @@ fn encoding_tag(encoding: Encoding) -> u8 {
     }
 }
 
-fn variant(r: &mut Reader<'_>, expression: &str) -> Option<Variant> {
-    let encoding = match r.u8()? {
-        0 => Encoding::Br,
-        1 => Encoding::Gzip,
-        2 => Encoding::Identity,
-        _ => return None,
-    };
-    let length = r.u64()?;
-    let sha256 = r.hash()?;
-    let parts = r.u32()?;
-    let part_sha256 = (0..parts).map(|_| r.hash()).collect::<Option<Vec<_>>>()?;
-    let etag = r.text()?;
-    let mut previous = None;
-    let full = match r.u8()? {
-        0 => None,
-        1 => Some(response(r, expression, &mut previous)?),
-        _ => return None,
-    };
-    let head = response(r, expression, &mut previous)?;
-    let not_modified = response(r, expression, &mut previous)?;
-    let count = r.u32()?;
-    let parts = (0..count).map(|_| response(r, expression, &mut previous)).collect::<Option<Vec<_>>>()?;
-    let unsatisfiable = response(r, expression, &mut previous)?;
-    let view = EncodingView { encoding, length, sha256, part_sha256 };
-    Some(Variant { view, etag, full, head, not_modified, parts, unsatisfiable })
-}
-
-fn response(r: &mut Reader<'_>, expression: &str, previous: &mut Option<HeaderList>) -> Option<CertifiedResponse> {
-    let status = r.u16()?;
-    let headers = match r.u32()? {
-        SAME_HEADERS => previous.clone()?,
-        count => (0..count)
-            .map(|_| {
-                let name = r.text()?;
-                let value = match r.u32()? {
-                    EXPRESSION_TEXT => expression.to_string(),
-                    len => r.text_of(len as usize)?,
-                };
-                Some((name, value))
-            })
-            .collect::<Option<HeaderList>>()?,
-    };
-    *previous = Some(headers.clone());
-    let body = match r.u8()? {
-        0 => Body::Empty,
-        1 => Body::Stored { start: r.u64()?, end: r.u64()? },
-        _ => return None,
-    };
-    Some(CertifiedResponse { status, headers, body, hash: r.hash()? })
+fn encoding_of(tag: u8) -> Option<Encoding> {
+    match tag {
+        0 => Some(Encoding::Br),
+        1 => Some(Encoding::Gzip),
+        2 => Some(Encoding::Identity),
+        _ => None,
+    }
 }
 
 /// A cursor over stored bytes; every read is checked, so malformed bytes give `None`.
@@ -197,7 +243,6 @@ impl<'a> Reader<'a> {
     }
 
     /// Whether every byte was read.
-    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.bytes.is_empty()
     }
@@ -237,19 +282,6 @@ impl<'a> Reader<'a> {
     /// A 32-byte hash.
     pub fn hash(&mut self) -> Option<Hash> {
         self.array()
-    }
-
-    fn flag(&mut self) -> Option<bool> {
-        match self.u8()? {
-            0 => Some(false),
-            1 => Some(true),
-            _ => None,
-        }
-    }
-
-    fn text(&mut self) -> Option<String> {
-        let len = self.u32()? as usize;
-        self.text_of(len)
     }
 
     fn text_of(&mut self, len: usize) -> Option<String> {

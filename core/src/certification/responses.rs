@@ -210,7 +210,7 @@ pub struct FallbackPage {
 }
 
 /// Body of the plain 404.
-const NOT_FOUND_BODY: &[u8] = b"404 Not Found";
+pub(super) const NOT_FOUND_BODY: &[u8] = b"404 Not Found";
 
 impl FallbackPage {
     /// A fallback page from an asset; encodings larger than one chunk are not used as

@@ -7,13 +7,14 @@
 //! of unset per-asset flags. Must not reach into the store's layout. Invariant: after
 //! [`Certifier::sync`] returns `Ok`, the certifier reflects every asset in `State`.
 
-use super::input::{AssetView, Change, ContentSource, Encoding, EncodingView};
-use super::paths;
-use super::record;
+use super::certifier::AssetEntry;
+use super::input::{AssetView, Change, ContentSource, Encoding, EncodingView, RecordSink};
+use super::record::{RecordError, RecordSummary};
 use super::response_hash::ResponseHasher;
 use super::responses::AssetResponses;
 use super::{Certifier, CertifyError};
 use crate::state::{self, State};
+use crate::store::record_region::RecordRegionError;
 use ic_certification::Hash;
 use ic_stable_structures::Memory;
 
@@ -25,10 +26,26 @@ pub const DEFAULT_ALLOW_RAW_ACCESS: bool = true;
 const REBUILD_PAGE: usize = 1000;
 
 impl<M: Memory> ContentSource for State<M> {
-    fn read(&self, key: &str, encoding: Encoding, start: u64, end: u64) -> Option<Vec<u8>> {
-        let len = end.checked_sub(start)?;
-        let bytes = self.read_encoding(key, encoding.name(), start, len).ok()?;
-        (bytes.len() as u64 == len).then_some(bytes)
+    fn read_content(&self, locator: &[u8], start: u64, end: u64) -> Option<Vec<u8>> {
+        self.read_located(locator, start, end)
+    }
+
+    fn record_prefix(&self, address: u64, buf: &mut [u8]) -> Option<u32> {
+        State::record_prefix(self, address, buf).ok()
+    }
+
+    fn record_bytes(&self, address: u64, offset: u64, buf: &mut [u8]) -> bool {
+        State::record_bytes(self, address, offset, buf).is_ok()
+    }
+}
+
+impl<M: Memory> RecordSink for State<M> {
+    fn write_record(&mut self, key: &str, bytes: &[u8]) -> Result<u64, RecordRegionError> {
+        self.put_record(key, bytes)
+    }
+
+    fn remove_record(&mut self, key: &str) {
+        State::remove_record(self, key);
     }
 }
 
@@ -45,6 +62,7 @@ pub fn view_of(asset: state::AssetView) -> AssetView {
                     length: e.total_length,
                     sha256: e.sha256,
                     part_sha256: e.part_sha256,
+                    locator: e.locator,
                 })
             })
             .collect(),
@@ -59,42 +77,61 @@ pub fn view_of(asset: state::AssetView) -> AssetView {
 
 impl Certifier {
     /// Certifies every asset of `state` from scratch (after `post_upgrade`, or after `clear`).
-    /// An asset whose stored record is current is restored from it without reading its
-    /// metadata or hashing a response; any other asset (no record yet, one written by a canister
-    /// that built responses differently, or a fallback page key) is built from its metadata.
-    pub fn rebuild<M: Memory>(state: &State<M>) -> Result<Certifier, CertifyError> {
+    /// An asset whose record is current is restored from the record's table and response sets
+    /// alone (no metadata read, no response decoded or hashed); any other asset (no record yet,
+    /// or one written by a canister that built responses differently) is built from its
+    /// metadata and its record rewritten. Records of keys no longer stored are freed.
+    pub fn rebuild<M: Memory>(state: &mut State<M>) -> Result<Certifier, CertifyError> {
         let mut certifier = Certifier::new();
         let mut hasher = ResponseHasher::default();
+        let mut stale = Vec::new();
         let mut after: Option<String> = None;
         loop {
-            let keys = state.asset_keys_after(after.as_deref(), REBUILD_PAGE);
-            let Some(last) = keys.last().cloned() else { break };
-            let mut prepared = Vec::with_capacity(keys.len());
-            for key in keys {
-                let stored = state.cert_record(&key).and_then(|bytes| record::decode(&key, &bytes, certifier.expression()));
-                let stored = match stored {
-                    // Only fallback page keys need their metadata beside a current record.
-                    Some(responses) if paths::scope_of(&key).is_none() => {
-                        prepared.push((key, Some((responses, None))));
-                        continue;
+            let page = state.record_addresses_after(after.as_deref(), REBUILD_PAGE);
+            let Some((last, _)) = page.last().cloned() else { break };
+            let mut prepared = Vec::with_capacity(page.len());
+            for (key, address) in page {
+                match RecordSummary::read(state, address, certifier.expression()) {
+                    Ok(summary) => match AssetEntry::from_summary(address, summary) {
+                        Some(entry) => prepared.push((key, Some(entry))),
+                        None => stale.push(key),
+                    },
+                    Err(RecordError::Stale { .. } | RecordError::Missing { .. } | RecordError::Malformed { .. }) => {
+                        stale.push(key);
                     }
-                    stored => stored,
-                };
-                let Some(view) = state.asset_view(&key).map(view_of) else { continue };
-                let responses = match stored {
-                    Some(responses) => responses,
-                    None => AssetResponses::build(&view, certifier.expression(), &mut hasher)?,
-                };
-                let page = certifier.page_of(&view, &mut hasher);
-                prepared.push((key, Some((responses, page))));
+                }
             }
             certifier.install(prepared);
             after = Some(last);
         }
+        // Assets without a current record (every asset, after a layout change) are built from
+        // metadata; when every asset has one, the asset map is not even walked.
+        let mut after: Option<String> = None;
+        while certifier.asset_count() != state.asset_count() {
+            let keys = state.asset_keys_after(after.as_deref(), REBUILD_PAGE);
+            let Some(last) = keys.last().cloned() else { break };
+            let mut prepared = Vec::new();
+            for key in keys {
+                if certifier.has_asset(&key) {
+                    continue;
+                }
+                let Some(view) = state.asset_view(&key).map(view_of) else { continue };
+                let responses = AssetResponses::build(&view, certifier.expression(), &mut hasher)?;
+                let page = certifier.page_of(&view, &mut hasher);
+                prepared.push((key.clone(), Some(certifier.store(&key, responses, page, state)?)));
+            }
+            certifier.install(prepared);
+            after = Some(last);
+        }
+        for key in stale {
+            if !certifier.has_asset(&key) {
+                state.remove_record(&key);
+            }
+        }
         Ok(certifier)
     }
 
-    /// Drains `state`'s change feed into the certifier and stores the record of every changed
+    /// Drains `state`'s change feed into the certifier, storing the record of every changed
     /// asset. Returns the new root hash for `certified_data` when anything changed. On error
     /// the caller must trap, so the update that changed the store is rolled back with it.
     pub fn sync<M: Memory>(&mut self, state: &mut State<M>) -> Result<Option<Hash>, CertifyError> {
@@ -103,32 +140,18 @@ impl Certifier {
             return Ok(None);
         }
         if changes.cleared {
-            state.clear_cert_records();
+            state.clear_records();
             *self = Certifier::rebuild(state)?;
-            for (key, responses) in self.assets() {
-                state.set_cert_record(key, record::encode(responses, self.expression()));
-            }
             return Ok(Some(self.root_hash()));
         }
-        let feed = changes.keys.into_iter().map(|key| match state.asset_view(&key) {
-            Some(asset) => Change::Upsert(view_of(asset)),
-            None => Change::Remove { key },
-        });
-        let feed: Vec<Change> = feed.collect();
-        let keys: Vec<String> = feed
-            .iter()
-            .map(|change| match change {
-                Change::Upsert(view) => view.key.clone(),
-                Change::Remove { key } => key.clone(),
+        let feed: Vec<Change> = changes
+            .keys
+            .into_iter()
+            .map(|key| match state.asset_view(&key) {
+                Some(asset) => Change::Upsert(view_of(asset)),
+                None => Change::Remove { key },
             })
             .collect();
-        let root = self.apply(feed)?;
-        for key in &keys {
-            match self.asset(key) {
-                Some(responses) => state.set_cert_record(key, record::encode(responses, self.expression())),
-                None => state.remove_cert_record(key),
-            }
-        }
-        Ok(Some(root))
+        self.apply(feed, state).map(Some)
     }
 }

@@ -12,7 +12,8 @@ use super::range::{self, RangeError};
 use super::request::{if_none_match_matches, Method, RequestHeaders};
 use super::url;
 use crate::certification::{
-    Body, CertifiedResponse, Certifier, ContentSource, Encoding, Target, Variant, CHUNK_SIZE,
+    Body, CertifiedResponse, Certifier, ContentSource, Encoding, RecordError, RecordView, Target, VariantEntry,
+    CHUNK_SIZE,
 };
 use crate::http_types::{
     HttpRequest, HttpResponse, StreamingCallback, StreamingCallbackToken, StreamingStrategy,
@@ -20,6 +21,7 @@ use crate::http_types::{
 use candid::{Func, Nat, Principal};
 use ic_http_certification::CERTIFICATE_HEADER_NAME;
 use serde_bytes::ByteBuf;
+use std::borrow::Cow;
 
 /// Name of the legacy streaming callback query.
 pub const STREAMING_CALLBACK_METHOD: &str = "http_request_streaming_callback";
@@ -35,12 +37,13 @@ pub struct ServeContext<'a> {
 
 /// The precomputed response chosen for a request, with where its body lives.
 struct Chosen<'a> {
-    response: &'a CertifiedResponse,
-    /// Asset key and encoding for [`Body::Stored`] bodies.
-    source: Option<(&'a str, Encoding)>,
+    response: Cow<'a, CertifiedResponse>,
+    /// The content locator for [`Body::Stored`] bodies.
+    locator: Option<Cow<'a, [u8]>>,
 }
 
-/// Answers an `http_request` query. Never panics: malformed input gets a 4xx.
+/// Answers an `http_request` query. Never panics: malformed input gets a 4xx, an unreadable
+/// record a 500.
 pub fn http_request(
     certifier: &Certifier,
     request: &HttpRequest,
@@ -52,12 +55,11 @@ pub fn http_request(
         Ok(path) => path,
         Err(error) => return uncertified(400, error.to_string()),
     };
-    let target = certifier.lookup(&path.canonical);
-    let allow_raw = match target {
-        Target::Asset { asset, .. } => asset.allow_raw_access,
-        Target::Fallback { entry, .. } => entry.page.allow_raw_access,
+    let target = match certifier.lookup(&path.canonical, content) {
+        Ok(target) => target,
+        Err(error) => return unreadable(&error),
     };
-    if !allow_raw {
+    if !target.record().allow_raw_access() {
         if let Some(host) = headers.host.and_then(host::certified_host) {
             let mut response = uncertified(308, String::new());
             response.headers.push(("location".into(), format!("https://{host}{}", request.url)));
@@ -66,11 +68,12 @@ pub fn http_request(
     }
     let method = Method::parse(&request.method);
     let v2 = request.certificate_version.is_some_and(|v| v >= 2);
-    if v2 {
+    let served = if v2 {
         serve_v2(certifier, &target, method, &headers, &path.decoded, context, content)
     } else {
         serve_v1(certifier, &target, method, &path.decoded, context, content)
-    }
+    };
+    served.unwrap_or_else(|error| unreadable(&error))
 }
 
 fn serve_v2(
@@ -81,64 +84,74 @@ fn serve_v2(
     request_path: &str,
     context: ServeContext<'_>,
     content: &dyn ContentSource,
-) -> HttpResponse {
+) -> Result<HttpResponse, RecordError> {
+    let record = target.record();
     let chosen = match (method, target) {
-        (Method::Other, _) => Some(Chosen { response: certifier.method_not_allowed(), source: None }),
-        (_, Target::Asset { asset, .. }) => headers
-            .accept_encoding
-            .choose(|e| asset.variant(e).is_some())
-            .and_then(|e| asset.variant(e))
-            .and_then(|variant| {
-                let response = choose_for_asset(variant, method, headers)?;
-                Some(Chosen { response, source: Some((&asset.key, variant.view.encoding)) })
-            }),
-        (_, Target::Fallback { entry, .. }) => {
-            choose_fallback(&entry.page, &headers.accept_encoding, method)
+        (Method::Other, _) => Some(Chosen { response: Cow::Borrowed(certifier.method_not_allowed()), locator: None }),
+        (_, Target::Asset { .. }) => {
+            let mut available = [false; 3];
+            for entry in record.variants() {
+                available[entry?.encoding as usize] = true;
+            }
+            match headers.accept_encoding.choose(|e| available[e as usize]) {
+                Some(encoding) => match record.variant(encoding)? {
+                    Some(variant) => choose_for_asset(record, &variant, method, headers)?,
+                    None => None,
+                },
+                None => None,
+            }
         }
+        (_, Target::Fallback { .. }) => choose_fallback(record, &headers.accept_encoding, method)?,
     };
     let Some(chosen) = chosen else {
-        return uncertified(500, "no certified response for this asset".into());
+        return Ok(uncertified(500, "no certified response for this asset".into()));
     };
     let certificate =
-        certifier.v2_certificate_header(context.certificate, target, chosen.response, request_path);
-    assemble(chosen, certificate, None, content)
+        certifier.v2_certificate_header(context.certificate, target, &chosen.response, request_path);
+    Ok(assemble(chosen, certificate, None, content))
 }
 
 /// GET/HEAD on an asset: 304 for a matching `If-None-Match`, 206 for a `Range` (the certified
 /// part containing its first byte), 416 for an unsatisfiable range, else 200, or the first 206
 /// part when the encoding spans several (`ic-http-gateway` then fetches the rest by `Range`).
 fn choose_for_asset<'a>(
-    variant: &'a Variant,
+    record: &'a RecordView<'_>,
+    variant: &VariantEntry,
     method: Method,
     headers: &RequestHeaders<'_>,
-) -> Option<&'a CertifiedResponse> {
-    if method == Method::Head {
-        return Some(&variant.head);
-    }
-    if headers.if_none_match.is_some_and(|v| if_none_match_matches(v, &variant.etag)) {
-        return Some(&variant.not_modified);
-    }
-    if let Some(value) = headers.range {
-        match range::first_byte(value, variant.view.length) {
-            Ok(Some(start)) => return variant.part_at(start),
-            Ok(None) => {}
-            Err(RangeError::Malformed | RangeError::Unsatisfiable { .. }) => {
-                return Some(&variant.unsatisfiable)
-            }
+) -> Result<Option<Chosen<'a>>, RecordError> {
+    let span = if method == Method::Head {
+        Some(variant.head)
+    } else if headers.if_none_match.is_some_and(|v| if_none_match_matches(v, &variant.etag())) {
+        Some(variant.not_modified)
+    } else {
+        let range = headers.range.map(|value| range::first_byte(value, variant.length));
+        match range {
+            Some(Ok(Some(start))) => record.part(variant, start / CHUNK_SIZE)?,
+            Some(Err(RangeError::Malformed | RangeError::Unsatisfiable { .. })) => Some(variant.unsatisfiable),
+            Some(Ok(None)) | None => match variant.full() {
+                Some(full) => Some(full),
+                None => record.part(variant, 0)?,
+            },
         }
-    }
-    variant.full.as_ref().or_else(|| variant.parts.first())
+    };
+    let Some(span) = span else { return Ok(None) };
+    Ok(Some(Chosen { response: Cow::Owned(record.response(span)?), locator: Some(record.locator(variant)?) }))
 }
 
 fn choose_fallback<'a>(
-    page: &'a crate::certification::FallbackPage,
+    record: &'a RecordView<'_>,
     accept: &AcceptEncoding,
     method: Method,
-) -> Option<Chosen<'a>> {
-    let encoding = accept.choose(|e| page.variants.iter().any(|(v, _, _)| *v == e))?;
-    let (_, full, head) = page.variants.iter().find(|(v, _, _)| *v == encoding)?;
-    let response = if method == Method::Head { head } else { full };
-    Some(Chosen { response, source: page.key.as_deref().map(|k| (k, encoding)) })
+) -> Result<Option<Chosen<'a>>, RecordError> {
+    let mut available = [false; 3];
+    for encoding in Encoding::PREFERENCE {
+        available[encoding as usize] = record.page_variant(encoding)?.is_some();
+    }
+    let Some(encoding) = accept.choose(|e| available[e as usize]) else { return Ok(None) };
+    let Some(page) = record.page_variant(encoding)? else { return Ok(None) };
+    let span = if method == Method::Head { page.head } else { page.full };
+    Ok(Some(Chosen { response: Cow::Owned(record.response(span)?), locator: Some(record.page_locator(&page)?) }))
 }
 
 /// Legacy clients: the v1 tree certifies one body per path, so they get the path's v1 variant
@@ -152,26 +165,30 @@ fn serve_v1(
     request_path: &str,
     context: ServeContext<'_>,
     content: &dyn ContentSource,
-) -> HttpResponse {
+) -> Result<HttpResponse, RecordError> {
     if method == Method::Other {
-        let chosen = Chosen { response: certifier.method_not_allowed(), source: None };
-        return assemble(chosen, None, None, content);
+        let chosen = Chosen { response: Cow::Borrowed(certifier.method_not_allowed()), locator: None };
+        return Ok(assemble(chosen, None, None, content));
     }
     let certificate = Some(certifier.v1_certificate_header(context.certificate, request_path));
+    let record = target.record();
     match target {
-        Target::Asset { asset, .. } => {
-            let Some(variant) = asset.v1_variant() else {
-                return uncertified(500, "asset has no content".into());
+        Target::Asset { served, .. } => {
+            let Some(variant) = record.v1_variant()? else {
+                return Ok(uncertified(500, "asset has no content".into()));
             };
-            let source = Some((asset.key.as_str(), variant.view.encoding));
-            match &variant.full {
-                Some(full) => assemble(Chosen { response: full, source }, certificate, None, content),
+            let locator = Some(record.locator(&variant)?);
+            match variant.full() {
+                Some(full) => {
+                    let chosen = Chosen { response: Cow::Owned(record.response(full)?), locator };
+                    Ok(assemble(chosen, certificate, None, content))
+                }
                 None => {
                     let token = StreamingCallbackToken {
-                        key: asset.key.clone(),
-                        content_encoding: variant.view.encoding.name().into(),
+                        key: served.key.clone(),
+                        content_encoding: variant.encoding.name().into(),
                         index: Nat::from(1u64),
-                        sha256: Some(ByteBuf::from(variant.view.sha256.to_vec())),
+                        sha256: Some(ByteBuf::from(variant.sha256.to_vec())),
                     };
                     let strategy = StreamingStrategy::Callback {
                         callback: StreamingCallback(Func {
@@ -180,20 +197,20 @@ fn serve_v1(
                         }),
                         token,
                     };
-                    let first = Chosen { response: &variant.head, source };
-                    let body = Body::Stored { start: 0, end: CHUNK_SIZE.min(variant.view.length) };
+                    let first = Chosen { response: Cow::Owned(record.response(variant.head)?), locator };
+                    let body = Body::Stored { start: 0, end: CHUNK_SIZE.min(variant.length) };
                     let mut response = assemble(first, certificate, Some(body), content);
                     response.streaming_strategy = Some(strategy);
-                    response
+                    Ok(response)
                 }
             }
         }
-        Target::Fallback { entry, .. } => {
+        Target::Fallback { .. } => {
             let identity_first = AcceptEncoding::IDENTITY_ONLY;
-            match choose_fallback(&entry.page, &identity_first, Method::Get) {
+            Ok(match choose_fallback(record, &identity_first, Method::Get)? {
                 Some(chosen) => assemble(chosen, certificate, None, content),
                 None => uncertified(500, "no fallback page".into()),
-            }
+            })
         }
     }
 }
@@ -207,29 +224,32 @@ fn assemble(
     content: &dyn ContentSource,
 ) -> HttpResponse {
     let body_spec = body_override.as_ref().unwrap_or(&chosen.response.body);
-    let body = match (body_spec, chosen.source) {
+    let body = match (body_spec, &chosen.locator) {
         (Body::Empty, _) => Vec::new(),
         (Body::Static(bytes), _) => bytes.to_vec(),
-        (Body::Stored { start, end }, Some((key, encoding))) => {
-            match content.read(key, encoding, *start, *end) {
-                Some(bytes) => bytes,
-                None => return uncertified(500, format!("content of {key} is unavailable")),
-            }
-        }
+        (Body::Stored { start, end }, Some(locator)) => match content.read_content(locator, *start, *end) {
+            Some(bytes) => bytes,
+            None => return uncertified(500, "the content of this asset is unavailable".into()),
+        },
         (Body::Stored { .. }, None) => return uncertified(500, "response has no content source".into()),
     };
-    let mut headers = Vec::with_capacity(chosen.response.headers.len() + 1);
-    headers.extend_from_slice(&chosen.response.headers);
+    let response = chosen.response.into_owned();
+    let mut headers = response.headers;
     if let Some(value) = certificate {
         headers.push((CERTIFICATE_HEADER_NAME.to_string(), value));
     }
     HttpResponse {
-        status_code: chosen.response.status,
+        status_code: response.status,
         headers,
         body: ByteBuf::from(body),
         streaming_strategy: None,
         upgrade: None,
     }
+}
+
+/// The answer when the record a path resolves to cannot be read (a corrupt store).
+fn unreadable(error: &RecordError) -> HttpResponse {
+    uncertified(500, format!("the certified responses are unreadable: {error}"))
 }
 
 /// A response the canister cannot certify (malformed request, redirect off a raw domain,

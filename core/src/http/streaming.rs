@@ -6,7 +6,7 @@
 //! Invariant: a token whose `sha256` no longer matches the stored encoding is refused, so a
 //! stream never mixes two versions of an asset.
 
-use crate::certification::{Certifier, ContentSource, Encoding, CHUNK_SIZE};
+use crate::certification::{Certifier, ContentSource, Encoding, RecordError, CHUNK_SIZE};
 use crate::http_types::{StreamingCallbackHttpResponse, StreamingCallbackToken};
 use candid::Nat;
 use serde_bytes::ByteBuf;
@@ -49,6 +49,14 @@ pub enum StreamingError {
         /// The token's key.
         key: String,
     },
+    /// The asset's record could not be read.
+    #[error("the record of {key} is unreadable: {error}")]
+    Unreadable {
+        /// The token's key.
+        key: String,
+        /// Why.
+        error: RecordError,
+    },
 }
 
 /// Answers `http_request_streaming_callback`.
@@ -58,20 +66,25 @@ pub fn http_request_streaming_callback(
     content: &dyn ContentSource,
 ) -> Result<StreamingCallbackHttpResponse, StreamingError> {
     let key = || token.key.clone();
-    let asset = certifier.asset(&token.key).ok_or_else(|| StreamingError::UnknownAsset { key: key() })?;
-    let variant = Encoding::from_name(&token.content_encoding)
-        .and_then(|e| asset.variant(e))
-        .ok_or_else(|| StreamingError::UnknownEncoding { key: key(), encoding: token.content_encoding.clone() })?;
-    if token.sha256.as_ref().is_some_and(|sha| sha.as_slice() != variant.view.sha256) {
+    let unreadable = |error| StreamingError::Unreadable { key: key(), error };
+    let record = certifier
+        .asset_record(&token.key, content)
+        .ok_or_else(|| StreamingError::UnknownAsset { key: key() })?
+        .map_err(unreadable)?;
+    let unknown = || StreamingError::UnknownEncoding { key: key(), encoding: token.content_encoding.clone() };
+    let encoding = Encoding::from_name(&token.content_encoding).ok_or_else(unknown)?;
+    let variant = record.variant(encoding).map_err(unreadable)?.ok_or_else(unknown)?;
+    if token.sha256.as_ref().is_some_and(|sha| sha.as_slice() != variant.sha256) {
         return Err(StreamingError::Stale { key: key() });
     }
-    let length = variant.view.length;
+    let length = variant.length;
     let out_of_range = || StreamingError::IndexOutOfRange { key: key(), index: token.index.clone() };
     let index = u64::try_from(&token.index.0).map_err(|_| out_of_range())?;
     let start = index.checked_mul(CHUNK_SIZE).filter(|&s| s < length).ok_or_else(out_of_range)?;
     let end = length.min(start + CHUNK_SIZE);
+    let locator = record.locator(&variant).map_err(unreadable)?;
     let body = content
-        .read(&token.key, variant.view.encoding, start, end)
+        .read_content(&locator, start, end)
         .ok_or_else(|| StreamingError::ContentUnavailable { key: key() })?;
     let next = (end < length).then(|| StreamingCallbackToken { index: Nat::from(index + 1), ..token.clone() });
     Ok(StreamingCallbackHttpResponse { body: ByteBuf::from(body), token: next })

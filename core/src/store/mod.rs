@@ -56,16 +56,34 @@
 //! content fits in one part; see `content_hash`), computed once at commit, so certifying after
 //! a commit or an upgrade never reads content.
 //!
-//! A certification record (memory 13) holds what `certification` precomputed for one asset at
-//! commit (every response's status, headers and hash, and the hashed response-set subtree), so
-//! `post_upgrade` rebuilds the certification without hashing responses again. It is written in
-//! the same update call as the asset change and removed with the asset; the layout is
+//! A certification record holds what `certification` precomputed for one asset at commit
+//! (every response's status, headers and hash, each encoding's content locator and the hashed
+//! response-set subtree), laid out for serving in place: a request reads the record of the path
+//! it asks for and the body straight from the blob region. Records live in the record region
+//! (memory 15, `record_region.rs`, a size-class allocator over raw memory); memory 13 maps each
+//! key to its record's address so `post_upgrade` finds them. A record is written in the same
+//! update call as the asset change and freed with the asset; its layout is
 //! `certification/record.rs`'s.
+//!
+//! # Content locators
+//!
+//! A locator ([`EncodingRecord::locator`]) is an encoding's extents as bytes, copied into the
+//! record so serving reads content without looking the encoding up. It stays valid because
+//! **an encoding's extents change only when its asset changes**: extents are never moved
+//! (nothing compacts the blob region), an encoding gets new extents only by `set_encoding`
+//! (commit or `store`) and loses them only by `set_encoding`, `unset_encoding`, `delete_asset`
+//! or `clear`, and every one of those records the key in the change feed (or `cleared`), after
+//! which the certifier rewrites or drops the asset's record in the same update call. A chunk's
+//! extent passes to an encoding by `take_chunk` (the chunk leaves the batch), so deleting or
+//! expiring the batch later never frees it. [`Store::read_located`] still checks every extent
+//! against the region's end, so a corrupt locator gives `None`, never a trap.
 //!
 //! The layout is pinned by `state/golden` tests: a fixed scenario's raw memory digest is
 //! compared with committed golden values.
 
 pub mod blob;
+pub mod record_region;
+pub mod record_store;
 pub mod records;
 
 use blob::{BlobRegion, Extent};
@@ -100,8 +118,10 @@ pub mod memory_ids {
     pub const BLOB_END: u8 = 11;
     /// Limits and last-change clock.
     pub const SETTINGS: u8 = 12;
-    /// Certification record per asset (owned by `certification::record`).
-    pub const CERT_RECORDS: u8 = 13;
+    /// Asset key to the address of its certification record in [`RECORDS`].
+    pub const RECORD_INDEX: u8 = 13;
+    /// Certification records (raw bytes, laid out by `certification::record`).
+    pub const RECORDS: u8 = 15;
 }
 
 /// Assets, encodings and the blob region.
@@ -246,20 +266,46 @@ impl<M: Memory> Store<M> {
     pub fn read(&self, record: &EncodingRecord, from: u64, len: u64) -> Vec<u8> {
         let end = from.saturating_add(len).min(record.total_length);
         let mut out = Vec::with_capacity(end.saturating_sub(from) as usize);
+        self.append_range(record.extents.iter().copied(), from, end, &mut out);
+        out
+    }
+
+    /// Bytes `[from, end)` of the content a [`EncodingRecord::locator`] designates; `None` when
+    /// the locator is malformed, points outside the blob region, or is shorter than `end`.
+    pub fn read_located(&self, locator: &[u8], from: u64, end: u64) -> Option<Vec<u8>> {
+        if locator.len() % Extent::ENCODED_LEN != 0 || from > end {
+            return None;
+        }
+        let extents = locator.chunks_exact(Extent::ENCODED_LEN).map(Extent::decode);
+        let blob_end = self.blob.end();
+        let mut total = 0u64;
+        for e in extents.clone() {
+            e.offset.checked_add(e.len).filter(|&x| x <= blob_end)?;
+            total = total.checked_add(e.len)?;
+        }
+        if end > total {
+            return None;
+        }
+        let mut out = Vec::with_capacity((end - from) as usize);
+        self.append_range(extents, from, end, &mut out);
+        Some(out)
+    }
+
+    /// Appends bytes `[from, end)` of the concatenated `extents` to `out`.
+    fn append_range(&self, extents: impl Iterator<Item = Extent>, from: u64, end: u64, out: &mut Vec<u8>) {
         let mut at = 0u64;
-        for extent in &record.extents {
+        for extent in extents {
             let (lo, hi) = (at, at + extent.len);
             if hi > from && lo < end {
                 let s = from.max(lo) - lo;
                 let e = end.min(hi) - lo;
-                self.blob.append_to(*extent, s, e - s, &mut out);
+                self.blob.append_to(extent, s, e - s, out);
             }
             at = hi;
             if at >= end {
                 break;
             }
         }
-        out
     }
 
     fn free_extents(&mut self, extents: &[Extent]) {

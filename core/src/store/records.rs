@@ -177,6 +177,18 @@ pub struct EncodingRecord {
     pub extents: Vec<Extent>,
 }
 
+impl EncodingRecord {
+    /// Where the content lives, as bytes for a certification record: the extents in order,
+    /// 16 bytes each (see the module docs of `store` for why they stay valid).
+    pub fn locator(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(Extent::ENCODED_LEN * self.extents.len());
+        for e in &self.extents {
+            e.encode_into(&mut v);
+        }
+        v
+    }
+}
+
 impl Storable for EncodingRecord {
     fn to_bytes(&self) -> Cow<'_, [u8]> {
         let parts = self.part_sha256.len();

@@ -1,8 +1,42 @@
 use super::*;
 use crate::certification::input::{AssetView, Encoding, EncodingView};
-use crate::certification::CHUNK_SIZE;
+use crate::certification::memory_records::Records;
+use crate::certification::record::RecordError;
+use crate::certification::{Body, CHUNK_SIZE};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
+
+/// A certifier with its records.
+struct Fixture {
+    c: Certifier,
+    r: Records,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        Fixture { c: Certifier::new(), r: Records::new() }
+    }
+
+    fn apply(&mut self, changes: impl IntoIterator<Item = Change>) -> Result<Hash, CertifyError> {
+        self.c.apply(changes, &mut self.r)
+    }
+
+    /// The key of the asset whose record is at `address`.
+    fn key_at(&self, address: u64) -> String {
+        self.c.assets.iter().find(|(_, e)| e.address == address).map(|(k, _)| k.clone()).expect("a certified record")
+    }
+
+    /// What `path` resolves to: `asset <key>` or `page <key or None>` with its scope.
+    fn route(&self, path: &str) -> (String, String) {
+        match self.c.lookup(path, &self.r).expect("records read back") {
+            Target::Asset { served, .. } => ("asset".into(), served.key.clone()),
+            Target::Fallback { scope, entry, .. } => {
+                let page = entry.address.map_or("None".to_string(), |a| self.key_at(a));
+                (format!("scope {scope}"), page)
+            }
+        }
+    }
+}
 
 fn view(key: &str, aliasing: bool, encodings: &[(Encoding, &[u8])]) -> AssetView {
     AssetView {
@@ -14,7 +48,7 @@ fn view(key: &str, aliasing: bool, encodings: &[(Encoding, &[u8])]) -> AssetView
         allow_raw_access: true,
         encodings: encodings
             .iter()
-            .map(|(e, bytes)| EncodingView::of_content(*e, bytes))
+            .map(|(e, bytes)| EncodingView::of_content(*e, bytes, Vec::new()))
             .collect(),
     }
 }
@@ -23,23 +57,21 @@ fn upsert(key: &str, aliasing: bool) -> Change {
     Change::Upsert(view(key, aliasing, &[(Encoding::Identity, key.as_bytes())]))
 }
 
-fn served_key(c: &Certifier, path: &str) -> Option<String> {
-    match c.lookup(path) {
-        Target::Asset { asset, .. } => Some(asset.key.clone()),
-        Target::Fallback { .. } => None,
-    }
+fn served_key(c: &Fixture, path: &str) -> Option<String> {
+    let (kind, key) = c.route(path);
+    (kind == "asset").then_some(key)
 }
 
-fn fallback(c: &Certifier, path: &str) -> (String, Option<String>) {
-    match c.lookup(path) {
-        Target::Fallback { scope, entry } => (scope.to_string(), entry.page.key.clone()),
-        Target::Asset { asset, .. } => panic!("{path} resolved to asset {}", asset.key),
+fn fallback(c: &Fixture, path: &str) -> (String, Option<String>) {
+    match c.c.lookup(path, &c.r).expect("records read back") {
+        Target::Fallback { scope, entry, .. } => (scope.to_string(), entry.address.map(|a| c.key_at(a))),
+        Target::Asset { served, .. } => panic!("{path} resolved to asset {}", served.key),
     }
 }
 
 #[test]
 fn aliases_follow_the_rules_and_the_flag() {
-    let mut c = Certifier::new();
+    let mut c = Fixture::new();
     c.apply(
         [upsert("/index.html", true), upsert("/about.html", true), upsert("/docs/index.html", true), upsert("/raw.html", false)])
     .unwrap();
@@ -53,7 +85,7 @@ fn aliases_follow_the_rules_and_the_flag() {
 
 #[test]
 fn x_html_beats_x_index_html_and_removal_switches_over() {
-    let mut c = Certifier::new();
+    let mut c = Fixture::new();
     c.apply([upsert("/x.html", true), upsert("/x/index.html", true)]).unwrap();
     assert_eq!(served_key(&c, "/x").as_deref(), Some("/x.html"));
     c.apply([Change::Remove { key: "/x.html".into() }]).unwrap();
@@ -62,7 +94,7 @@ fn x_html_beats_x_index_html_and_removal_switches_over() {
 
 #[test]
 fn fallbacks_pick_deepest_404_then_spa_then_plain() {
-    let mut c = Certifier::new();
+    let mut c = Fixture::new();
     assert_eq!(fallback(&c, "/nope"), ("/".into(), None));
     c.apply([upsert("/index.html", false)]).unwrap();
     assert_eq!(fallback(&c, "/nope"), ("/".into(), Some("/index.html".into())));
@@ -78,29 +110,62 @@ fn fallbacks_pick_deepest_404_then_spa_then_plain() {
 
 #[test]
 fn failed_apply_leaves_state_untouched() {
-    let mut c = Certifier::new();
+    let mut c = Fixture::new();
     c.apply([upsert("/a.html", true)]).unwrap();
-    let before = c.root_hash();
+    let before = c.c.root_hash();
     let big = AssetView {
-        encodings: vec![EncodingView { encoding: Encoding::Identity, length: CHUNK_SIZE + 1, sha256: [0; 32], part_sha256: vec![[0; 32]] }],
+        encodings: vec![EncodingView {
+            encoding: Encoding::Identity,
+            length: CHUNK_SIZE + 1,
+            sha256: [0; 32],
+            part_sha256: vec![[0; 32]],
+            locator: Vec::new(),
+        }],
         ..view("/big.bin", false, &[])
     };
     let result = c.apply([Change::Remove { key: "/a.html".into() }, Change::Upsert(big)]);
     assert!(matches!(result, Err(CertifyError::PartHashesMissing { ref key, parts: 1, .. }) if key == "/big.bin"));
-    assert_eq!(c.root_hash(), before);
+    assert_eq!(c.c.root_hash(), before);
     assert_eq!(served_key(&c, "/a").as_deref(), Some("/a.html"));
 }
 
 #[test]
 fn large_encodings_get_one_part_per_chunk() {
     let bytes = vec![7u8; (2 * CHUNK_SIZE + 5) as usize];
-    let mut c = Certifier::new();
+    let mut c = Fixture::new();
     c.apply([Change::Upsert(view("/v.bin", false, &[(Encoding::Identity, &bytes)]))]).unwrap();
-    let variant = c.asset("/v.bin").unwrap().variant(Encoding::Identity).unwrap();
-    assert!(variant.full.is_none());
-    assert_eq!(variant.parts.len(), 3);
-    assert_eq!(variant.parts[2].body, crate::certification::Body::Stored { start: 2 * CHUNK_SIZE, end: 2 * CHUNK_SIZE + 5 });
-    assert_eq!(variant.part_at(CHUNK_SIZE).unwrap().hash, variant.parts[1].hash);
+    let record = c.c.asset_record("/v.bin", &c.r).unwrap().unwrap();
+    let variant = record.variant(Encoding::Identity).unwrap().unwrap();
+    assert!(variant.full().is_none());
+    assert_eq!(variant.part_count(), 3);
+    let last = record.response(record.part(&variant, 2).unwrap().unwrap()).unwrap();
+    assert_eq!(last.body, Body::Stored { start: 2 * CHUNK_SIZE, end: 2 * CHUNK_SIZE + 5 });
+    assert_eq!(last.status, 206);
+    assert!(record.part(&variant, 3).unwrap().is_none());
+}
+
+#[test]
+fn an_unreadable_record_is_an_error_not_a_panic() {
+    let mut c = Fixture::new();
+    c.apply([upsert("/a.html", true)]).unwrap();
+    let address = c.c.paths["/a.html"].address;
+    c.r.0.remove("/a.html");
+    assert!(matches!(c.c.lookup("/a.html", &c.r), Err(RecordError::Missing { address: a }) if a == address));
+    assert!(matches!(c.c.asset_record("/a.html", &c.r), Some(Err(RecordError::Missing { .. }))));
+}
+
+#[test]
+fn replacing_and_removing_assets_frees_their_records() {
+    let mut c = Fixture::new();
+    c.apply([upsert("/a.html", true)]).unwrap();
+    let first = c.c.paths["/a.html"].address;
+    c.apply([Change::Upsert(view("/a.html", true, &[(Encoding::Identity, b"other")]))]).unwrap();
+    let second = c.c.paths["/a.html"].address;
+    assert!(c.r.0.region().len(first).is_err(), "the replaced record is freed");
+    assert_eq!(c.r.0.address("/a.html"), Some(second));
+    c.apply([Change::Remove { key: "/a.html".into() }]).unwrap();
+    assert!(c.r.0.region().len(second).is_err());
+    assert_eq!(c.r.0.address("/a.html"), None);
 }
 
 const KEYS: [&str; 10] = [
@@ -128,7 +193,7 @@ proptest! {
     /// certifying the final store from scratch.
     #[test]
     fn incremental_equals_rebuild(commits in proptest::collection::vec(proptest::collection::vec(change(), 1..4), 1..6)) {
-        let mut incremental = Certifier::new();
+        let mut incremental = Fixture::new();
         let mut model: BTreeMap<usize, Option<(bool, u8)>> = BTreeMap::new();
         for commit in &commits {
             let changes: Vec<Change> = commit.iter().map(|(k, s)| to_change(*k, *s)).collect();
@@ -137,18 +202,14 @@ proptest! {
                 model.insert(*k, *s);
             }
         }
-        let mut rebuilt = Certifier::new();
+        let mut rebuilt = Fixture::new();
         let final_state: Vec<Change> =
             model.iter().filter(|(_, s)| s.is_some()).map(|(k, s)| to_change(*k, *s)).collect();
         rebuilt.apply(final_state).unwrap();
-        prop_assert_eq!(incremental.leaves(), rebuilt.leaves());
-        prop_assert_eq!(incremental.root_hash(), rebuilt.root_hash());
+        prop_assert_eq!(incremental.c.leaves(), rebuilt.c.leaves());
+        prop_assert_eq!(incremental.c.root_hash(), rebuilt.c.root_hash());
         for path in ["/", "/a", "/a/", "/b", "/a/x", "/a/b/x", "/zzz", "/index.html", "/a/b/c"] {
-            let describe = |c: &Certifier| match c.lookup(path) {
-                Target::Asset { asset, .. } => format!("asset {}", asset.key),
-                Target::Fallback { scope, entry } => format!("scope {scope} {:?}", entry.page.key),
-            };
-            prop_assert_eq!(describe(&incremental), describe(&rebuilt));
+            prop_assert_eq!(incremental.route(path), rebuilt.route(path));
         }
     }
 }
@@ -198,13 +259,13 @@ proptest! {
         requests in proptest::collection::vec((proptest::collection::vec(0..SEGMENTS.len(), 0..4), any::<bool>()), 1..20),
     ) {
         let store: BTreeMap<String, bool> = keys.iter().map(|(s, a)| (path_from(s, false), *a)).collect();
-        let mut c = Certifier::new();
+        let mut c = Fixture::new();
         c.apply(store.iter().map(|(k, a)| upsert(k, *a)).collect::<Vec<_>>()).unwrap();
         for (segments, trailing) in &requests {
             let path = path_from(segments, *trailing);
-            let got = match c.lookup(&path) {
-                Target::Asset { asset, .. } => format!("asset {}", asset.key),
-                Target::Fallback { entry, .. } => format!("page {}", entry.page.key.as_deref().unwrap_or("None")),
+            let got = match c.route(&path) {
+                (kind, key) if kind == "asset" => format!("asset {key}"),
+                (_, page) => format!("page {page}"),
             };
             prop_assert_eq!(got, model_route(&store, &path), "path {}", path);
         }

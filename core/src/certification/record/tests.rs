@@ -1,7 +1,9 @@
 use super::*;
-use crate::certification::input::AssetView;
+use crate::certification::input::{AssetView, ContentSource, EncodingView, RecordSink};
+use crate::certification::memory_records::Records;
 use crate::certification::response_hash::ResponseHasher;
-use crate::certification::tree::{CertPath, Trees};
+use crate::certification::responses::Variant;
+use crate::certification::tree::{CertPath, ResponseSet, Trees};
 use crate::certification::CHUNK_SIZE;
 use proptest::prelude::*;
 
@@ -9,17 +11,18 @@ fn encoding() -> impl Strategy<Value = EncodingView> {
     let encoding = prop_oneof![Just(Encoding::Br), Just(Encoding::Gzip), Just(Encoding::Identity)];
     // Lengths around the part size, so 206 parts and the no-`full` case both occur.
     let length = prop_oneof![0..64u64, (CHUNK_SIZE - 2)..(3 * CHUNK_SIZE + 2)];
-    (encoding, length, any::<[u8; 32]>(), any::<u8>()).prop_map(|(encoding, length, sha256, seed)| {
+    let locator = proptest::collection::vec(any::<u8>(), 0..80);
+    (encoding, length, any::<[u8; 32]>(), any::<u8>(), locator).prop_map(|(encoding, length, sha256, seed, locator)| {
         let parts = if length <= CHUNK_SIZE { 0 } else { length.div_ceil(CHUNK_SIZE) as usize };
         let part_sha256 = (0..parts).map(|i| [seed.wrapping_add(i as u8); 32]).collect();
-        EncodingView { encoding, length, sha256, part_sha256 }
+        EncodingView { encoding, length, sha256, part_sha256, locator }
     })
 }
 
 fn asset() -> impl Strategy<Value = AssetView> {
     let headers = proptest::collection::vec(("[a-z-]{1,12}", "[ -~]{0,20}"), 0..4);
     (
-        "/[a-z]{1,8}(\\.html)?",
+        prop_oneof!["/[a-z]{1,8}(\\.html)?", Just("/404.html".to_string()), Just("/index.html".to_string())],
         "[a-z]{1,8}/[a-z]{1,8}",
         headers,
         proptest::option::of(0..100_000u64),
@@ -38,52 +41,98 @@ fn asset() -> impl Strategy<Value = AssetView> {
         })
 }
 
-fn root_of(asset: &AssetResponses) -> Hash {
+fn root_of(set: &ResponseSet) -> Hash {
     let mut trees = Trees::default();
-    trees.insert(&CertPath::Exact(asset.key.clone()), &asset.certified);
+    trees.insert(&CertPath::Exact("/x".into()), set);
     trees.rehash()
 }
 
+/// Every response of `built` read back from `view`, field by field.
+fn assert_variant(view: &RecordView<'_>, built: &Variant) -> Result<(), TestCaseError> {
+    let entry = view.variant(built.view.encoding).unwrap().expect("variant present");
+    prop_assert_eq!(entry.length, built.view.length);
+    prop_assert_eq!(entry.sha256, built.view.sha256);
+    prop_assert_eq!(&entry.etag(), &built.etag);
+    prop_assert_eq!(&view.locator(&entry).unwrap()[..], &built.view.locator[..]);
+    prop_assert_eq!(entry.full().map(|s| view.response(s).unwrap()), built.full.clone());
+    prop_assert_eq!(&view.response(entry.head).unwrap(), &built.head);
+    prop_assert_eq!(&view.response(entry.not_modified).unwrap(), &built.not_modified);
+    prop_assert_eq!(&view.response(entry.unsatisfiable).unwrap(), &built.unsatisfiable);
+    prop_assert_eq!(entry.part_count(), built.parts.len() as u64);
+    for (i, part) in built.parts.iter().enumerate() {
+        prop_assert_eq!(&view.response(view.part(&entry, i as u64).unwrap().unwrap()).unwrap(), part);
+    }
+    prop_assert!(view.part(&entry, built.parts.len() as u64).unwrap().is_none());
+    Ok(())
+}
+
 proptest! {
-    /// A stored record gives back every response, header and hash, and a response set that
-    /// certifies the same root, byte for byte the same when written again.
+    /// A record read in place (from the record store, and from memory) gives back exactly the
+    /// responses `AssetResponses::build` made, the page `FallbackPage::from_asset` made, and
+    /// response sets certifying the same roots.
     #[test]
     fn record_round_trips(view in asset()) {
         let expression = Expression::new();
-        let built = AssetResponses::build(&view, &expression, &mut ResponseHasher::default()).expect("part hashes present");
-        let bytes = encode(&built, &expression);
-        let decoded = decode(&view.key, &bytes, &expression).expect("decodes");
-        prop_assert_eq!(&decoded.key, &built.key);
-        prop_assert_eq!(decoded.enable_aliasing, built.enable_aliasing);
-        prop_assert_eq!(decoded.allow_raw_access, built.allow_raw_access);
-        prop_assert_eq!(decoded.variants.len(), built.variants.len());
-        for (d, b) in decoded.variants.iter().zip(&built.variants) {
-            prop_assert_eq!(&d.view, &b.view);
-            prop_assert_eq!(&d.etag, &b.etag);
-            prop_assert_eq!(&d.full, &b.full);
-            prop_assert_eq!(&d.head, &b.head);
-            prop_assert_eq!(&d.not_modified, &b.not_modified);
-            prop_assert_eq!(&d.parts, &b.parts);
-            prop_assert_eq!(&d.unsatisfiable, &b.unsatisfiable);
+        let mut hasher = ResponseHasher::default();
+        let built = AssetResponses::build(&view, &expression, &mut hasher).expect("part hashes present");
+        let status = if view.key == "/index.html" { 200 } else { 404 };
+        let page = (view.key.ends_with("404.html") || view.key == "/index.html")
+            .then(|| FallbackPage::from_asset(&view, status, &expression, &mut hasher))
+            .flatten();
+        let bytes = encode(&built, page.as_ref(), &expression);
+        let mut records = Records::new();
+        let address = records.write_record(&view.key, &bytes).unwrap();
+        let stored = RecordView::stored(&records, address, &expression.text).unwrap();
+        let heap = RecordView::heap(&bytes, &expression.text).unwrap();
+        for record in [&stored, &heap] {
+            prop_assert_eq!(record.allow_raw_access(), built.allow_raw_access);
+            prop_assert_eq!(record.variants().count(), built.variants.len());
+            for variant in &built.variants {
+                assert_variant(record, variant)?;
+            }
+            prop_assert_eq!(record.v1_variant().unwrap().map(|e| e.encoding), built.v1_variant().map(|v| v.view.encoding));
+            for encoding in Encoding::PREFERENCE {
+                let expected = page.as_ref().and_then(|p| p.variants.iter().find(|(e, _, _)| *e == encoding));
+                let got = record.page_variant(encoding).unwrap();
+                prop_assert_eq!(got.is_some(), expected.is_some());
+                if let (Some(entry), Some((_, full, head))) = (got, expected) {
+                    prop_assert_eq!(&record.response(entry.full).unwrap(), full);
+                    prop_assert_eq!(&record.response(entry.head).unwrap(), head);
+                    let locator = &built.variant(encoding).unwrap().view.locator;
+                    prop_assert_eq!(&record.page_locator(&entry).unwrap()[..], &locator[..]);
+                }
+            }
         }
-        prop_assert_eq!(root_of(&decoded), root_of(&built));
-        prop_assert_eq!(encode(&decoded, &expression), bytes);
+        let summary = RecordSummary::read(&records, address, &expression).unwrap();
+        prop_assert_eq!(summary.enable_aliasing, built.enable_aliasing);
+        prop_assert_eq!(summary.servable, !built.variants.is_empty());
+        prop_assert_eq!(summary.v1_sha256, built.v1_variant().map(|v| v.view.sha256));
+        prop_assert_eq!(root_of(&summary.certified.unwrap()), root_of(&built.certified));
+        prop_assert_eq!(summary.page.map(|p| root_of(&p)), page.map(|p| root_of(&p.certified)));
     }
 
-    /// Cut or extended bytes are refused, never misread.
+    /// Cut bytes never panic: each read either succeeds within the bytes or is an error.
     #[test]
-    fn malformed_records_are_refused(view in asset(), cut in any::<prop::sample::Index>()) {
+    fn cut_records_are_refused_or_read_within_bounds(view in asset(), cut in any::<prop::sample::Index>()) {
         let expression = Expression::new();
         let built = AssetResponses::build(&view, &expression, &mut ResponseHasher::default()).expect("part hashes present");
-        let mut bytes = encode(&built, &expression);
-        prop_assert!(decode(&view.key, &bytes[..cut.index(bytes.len())], &expression).is_none());
-        bytes.push(0);
-        prop_assert!(decode(&view.key, &bytes, &expression).is_none());
+        let bytes = encode(&built, None, &expression);
+        let cut = &bytes[..cut.index(bytes.len())];
+        let mut records = Records::new();
+        let address = records.write_record("/k", cut).unwrap();
+        prop_assert!(RecordSummary::read(&records, address, &expression).is_err());
+        if let Ok(record) = RecordView::stored(&records, address, &expression.text) {
+            for entry in record.variants().flatten() {
+                let _ = record.response(entry.head);
+                let _ = record.locator(&entry);
+                let _ = record.part(&entry, 0).map(|s| s.map(|s| record.response(s)));
+            }
+        }
     }
 }
 
 #[test]
-fn records_of_another_version_or_expression_are_not_used() {
+fn records_of_another_version_or_expression_are_stale() {
     let expression = Expression::new();
     let view = AssetView {
         key: "/a.html".into(),
@@ -92,15 +141,20 @@ fn records_of_another_version_or_expression_are_not_used() {
         max_age: None,
         enable_aliasing: true,
         allow_raw_access: true,
-        encodings: vec![EncodingView::of_content(Encoding::Identity, b"<p>a</p>")],
+        encodings: vec![EncodingView::of_content(Encoding::Identity, b"<p>a</p>", vec![1; 16])],
     };
     let built = AssetResponses::build(&view, &expression, &mut ResponseHasher::default()).unwrap();
-    let bytes = encode(&built, &expression);
-    assert!(decode("/a.html", &bytes, &expression).is_some());
+    let bytes = encode(&built, None, &expression);
+    let mut records = Records::new();
+    let current = records.write_record("/a.html", &bytes).unwrap();
+    assert!(RecordSummary::read(&records, current, &expression).is_ok());
     let mut older = bytes.clone();
     older[0] = RECORD_VERSION.wrapping_sub(1);
-    assert!(decode("/a.html", &older, &expression).is_none());
+    let older = records.write_record("/b.html", &older).unwrap();
+    assert!(matches!(RecordSummary::read(&records, older, &expression), Err(RecordError::Stale { .. })));
     let mut other = expression.clone();
     other.hash[0] ^= 1;
-    assert!(decode("/a.html", &bytes, &other).is_none());
+    assert!(matches!(RecordSummary::read(&records, current, &other), Err(RecordError::Stale { .. })));
+    assert!(matches!(RecordView::stored(&records, 12345, &expression.text), Err(RecordError::Missing { address: 12345 })));
+    assert!(records.record_prefix(current, &mut [0; 4]).is_some());
 }

@@ -40,7 +40,7 @@ fn describe(mem: &VectorMemory) -> String {
     let raw = bytes(mem);
     let mut out = format!("raw {} {}\n", raw.len(), hex(&Sha256::digest(&raw)));
     let mm = MemoryManager::init(mem.clone());
-    for id in 0..=ids::CERT_RECORDS {
+    for id in (0..=ids::RECORD_INDEX).chain([ids::RECORDS]) {
         let vm = mm.get(MemoryId::new(id));
         let mut buf = vec![0u8; (vm.size() * 65536) as usize];
         vm.read(0, &mut buf);

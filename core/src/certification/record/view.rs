@@ -1,0 +1,326 @@
+//! Reading a record in place: [`RecordView`] for serving (the table up front, then one response
+//! at a time) and [`RecordSummary`] for rebuilding the certifier (the table and the response
+//! sets, no response).
+
+use super::{
+    encoding_of, Reader, RecordError, ALIASING, EXPRESSION_TEXT, HAS_ASSET, HAS_PAGE, HEADER_LEN, PAGE_LEN,
+    RAW_ACCESS, RECORD_VERSION, VARIANT_LEN,
+};
+use crate::certification::input::{ContentSource, Encoding};
+use crate::certification::responses::{Body, CertifiedResponse, Expression, NOT_FOUND_BODY};
+use crate::certification::tree::ResponseSet;
+use ic_certification::Hash;
+use std::borrow::Cow;
+
+/// Bytes read when a stored record is opened: the header, table and locators of a small asset
+/// and usually its first response, in one stable-memory read.
+const PREFIX_READ: usize = 512;
+
+/// A byte range of a record (a response, a locator, or a part table); opaque outside this module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    at: u32,
+    len: u32,
+}
+
+impl Span {
+    fn read(r: &mut Reader<'_>) -> Option<Span> {
+        Some(Span { at: r.u32()?, len: r.u32()? })
+    }
+}
+
+/// One encoding of the asset, as its table entry describes it.
+#[derive(Debug, Clone, Copy)]
+pub struct VariantEntry {
+    /// Which encoding.
+    pub encoding: Encoding,
+    /// Content length.
+    pub length: u64,
+    /// sha256 of the content (the `ETag` is its quoted hex).
+    pub sha256: Hash,
+    locator: Span,
+    full: Span,
+    /// 200 headers without a body, for HEAD.
+    pub head: Span,
+    /// 304 for a matching `If-None-Match`.
+    pub not_modified: Span,
+    /// 416 for ranges beyond the end.
+    pub unsatisfiable: Span,
+    parts: Span,
+}
+
+impl VariantEntry {
+    /// The 200 with the whole body; `None` when the content is larger than one part.
+    pub fn full(&self) -> Option<Span> {
+        (self.full.len > 0).then_some(self.full)
+    }
+
+    /// Number of 206 parts.
+    pub fn part_count(&self) -> u64 {
+        u64::from(self.parts.len / 8)
+    }
+
+    /// The `ETag` value, quoted, as the responses carry it.
+    pub fn etag(&self) -> String {
+        format!("\"{}\"", hex::encode(self.sha256))
+    }
+
+    fn read(r: &mut Reader<'_>) -> Option<VariantEntry> {
+        Some(VariantEntry {
+            encoding: encoding_of(r.u8()?)?,
+            length: r.u64()?,
+            sha256: r.hash()?,
+            locator: Span::read(r)?,
+            full: Span::read(r)?,
+            head: Span::read(r)?,
+            not_modified: Span::read(r)?,
+            unsatisfiable: Span::read(r)?,
+            parts: Span::read(r)?,
+        })
+    }
+}
+
+/// One encoding of the fallback page the asset provides.
+#[derive(Debug, Clone, Copy)]
+pub struct PageEntry {
+    /// Which encoding.
+    pub encoding: Encoding,
+    locator: Span,
+    /// The page with its body.
+    pub full: Span,
+    /// The page without a body, for HEAD.
+    pub head: Span,
+}
+
+impl PageEntry {
+    fn read(r: &mut Reader<'_>) -> Option<PageEntry> {
+        Some(PageEntry { encoding: encoding_of(r.u8()?)?, locator: Span::read(r)?, full: Span::read(r)?, head: Span::read(r)? })
+    }
+}
+
+/// Where a view reads from.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Stored { source: &'a dyn ContentSource, address: u64 },
+    Heap,
+}
+
+/// A record opened for serving: its header, table and locators are in hand; responses are read
+/// and decoded one at a time, on demand.
+pub struct RecordView<'a> {
+    source: Source<'a>,
+    prefix: Cow<'a, [u8]>,
+    len: usize,
+    flags: u8,
+    variants: u8,
+    pages: u8,
+    expression: &'a str,
+}
+
+fn malformed(what: &'static str) -> RecordError {
+    RecordError::Malformed { what }
+}
+
+impl<'a> RecordView<'a> {
+    /// Opens the record at `address` in `source`.
+    pub fn stored(source: &'a dyn ContentSource, address: u64, expression: &'a str) -> Result<RecordView<'a>, RecordError> {
+        let mut prefix = vec![0u8; PREFIX_READ];
+        let len = source.record_prefix(address, &mut prefix).ok_or(RecordError::Missing { address })? as usize;
+        prefix.truncate(len.min(PREFIX_READ));
+        let mut view = RecordView::parse(Source::Stored { source, address }, Cow::Owned(prefix), len, expression)?;
+        let table_end = view.u32_at(4)? as usize;
+        if table_end > view.prefix.len() {
+            if table_end > len {
+                return Err(malformed("table end"));
+            }
+            view.prefix = Cow::Owned(view.read(0, table_end)?.into_owned());
+        }
+        Ok(view)
+    }
+
+    /// Views a record held in memory (the canister's plain 404).
+    pub fn heap(bytes: &'a [u8], expression: &'a str) -> Result<RecordView<'a>, RecordError> {
+        RecordView::parse(Source::Heap, Cow::Borrowed(bytes), bytes.len(), expression)
+    }
+
+    fn parse(source: Source<'a>, prefix: Cow<'a, [u8]>, len: usize, expression: &'a str) -> Result<RecordView<'a>, RecordError> {
+        let [version, flags, variants, pages] = *prefix.first_chunk::<4>().ok_or(malformed("header"))?;
+        if version != RECORD_VERSION {
+            return Err(RecordError::Stale { version });
+        }
+        Ok(RecordView { source, prefix, len, flags, variants, pages, expression })
+    }
+
+    fn u32_at(&self, at: usize) -> Result<u32, RecordError> {
+        let bytes = self.prefix.get(at..at + 4).ok_or(malformed("header"))?;
+        Ok(u32::from_be_bytes(bytes.try_into().map_err(|_| malformed("header"))?))
+    }
+
+    /// Bytes `[at, at + len)`, from the prefix when it holds them, else read from the source.
+    fn read(&self, at: usize, len: usize) -> Result<Cow<'_, [u8]>, RecordError> {
+        let end = at.checked_add(len).filter(|&e| e <= self.len).ok_or(malformed("span"))?;
+        if let Some(bytes) = self.prefix.get(at..end) {
+            return Ok(Cow::Borrowed(bytes));
+        }
+        match self.source {
+            Source::Heap => Err(malformed("span")),
+            Source::Stored { source, address } => {
+                let mut buf = vec![0u8; len];
+                if !source.record_bytes(address, at as u64, &mut buf) {
+                    return Err(RecordError::Missing { address });
+                }
+                Ok(Cow::Owned(buf))
+            }
+        }
+    }
+
+    fn span(&self, span: Span) -> Result<Cow<'_, [u8]>, RecordError> {
+        self.read(span.at as usize, span.len as usize)
+    }
+
+    /// Whether raw domains may serve the asset (and its fallback page).
+    pub fn allow_raw_access(&self) -> bool {
+        self.flags & RAW_ACCESS != 0
+    }
+
+    /// The table entries of the asset's encodings, in serving preference order.
+    pub fn variants(&self) -> impl Iterator<Item = Result<VariantEntry, RecordError>> + '_ {
+        (0..usize::from(self.variants)).map(|i| {
+            let at = HEADER_LEN + i * VARIANT_LEN;
+            let bytes = self.prefix.get(at..at + VARIANT_LEN).ok_or(malformed("variant table"))?;
+            VariantEntry::read(&mut Reader::new(bytes)).ok_or(malformed("variant entry"))
+        })
+    }
+
+    /// The entry for `encoding`, if the asset has it.
+    pub fn variant(&self, encoding: Encoding) -> Result<Option<VariantEntry>, RecordError> {
+        for entry in self.variants() {
+            let entry = entry?;
+            if entry.encoding == encoding {
+                return Ok(Some(entry));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The variant legacy (v1) clients get: identity if stored, else the most preferred one
+    /// (the one the `http_assets` tree certifies).
+    pub fn v1_variant(&self) -> Result<Option<VariantEntry>, RecordError> {
+        match self.variant(Encoding::Identity)? {
+            Some(entry) => Ok(Some(entry)),
+            None => self.variants().next().transpose(),
+        }
+    }
+
+    /// The fallback page's entry for `encoding`, if the record holds a page in it.
+    pub fn page_variant(&self, encoding: Encoding) -> Result<Option<PageEntry>, RecordError> {
+        let table = HEADER_LEN + usize::from(self.variants) * VARIANT_LEN;
+        for i in 0..usize::from(self.pages) {
+            let at = table + i * PAGE_LEN;
+            let bytes = self.prefix.get(at..at + PAGE_LEN).ok_or(malformed("page table"))?;
+            let entry = PageEntry::read(&mut Reader::new(bytes)).ok_or(malformed("page entry"))?;
+            if entry.encoding == encoding {
+                return Ok(Some(entry));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Decodes the response at `span`.
+    pub fn response(&self, span: Span) -> Result<CertifiedResponse, RecordError> {
+        let bytes = self.span(span)?;
+        let mut r = Reader::new(&bytes);
+        decode_response(&mut r, self.expression).filter(|_| r.is_empty()).ok_or(malformed("response"))
+    }
+
+    /// The span of 206 part `index` of `entry`; `None` past the last part.
+    pub fn part(&self, entry: &VariantEntry, index: u64) -> Result<Option<Span>, RecordError> {
+        if index >= entry.part_count() {
+            return Ok(None);
+        }
+        let bytes = self.read(entry.parts.at as usize + index as usize * 8, 8)?;
+        Span::read(&mut Reader::new(&bytes)).map(Some).ok_or(malformed("part table"))
+    }
+
+    /// The content locator of `entry`.
+    pub fn locator(&self, entry: &VariantEntry) -> Result<Cow<'_, [u8]>, RecordError> {
+        self.span(entry.locator)
+    }
+
+    /// The content locator of a page entry.
+    pub fn page_locator(&self, entry: &PageEntry) -> Result<Cow<'_, [u8]>, RecordError> {
+        self.span(entry.locator)
+    }
+}
+
+fn decode_response(r: &mut Reader<'_>, expression: &str) -> Option<CertifiedResponse> {
+    let status = r.u16()?;
+    let hash = r.hash()?;
+    let body = match r.u8()? {
+        0 => Body::Empty,
+        1 => Body::Stored { start: r.u64()?, end: r.u64()? },
+        2 => Body::Static(NOT_FOUND_BODY),
+        _ => return None,
+    };
+    let count = r.u16()?;
+    let mut headers = Vec::with_capacity(usize::from(count) + 1);
+    for _ in 0..count {
+        let name_len = usize::from(r.u16()?);
+        let name = r.text_of(name_len)?;
+        let value = match r.u32()? {
+            EXPRESSION_TEXT => expression.to_string(),
+            len => r.text_of(len as usize)?,
+        };
+        headers.push((name, value));
+    }
+    Some(CertifiedResponse { status, headers, body, hash })
+}
+
+/// What rebuilding the certifier needs from a record: flags, the v1 body hash, and the hashed
+/// response sets, without decoding a response.
+#[derive(Debug, Clone)]
+pub struct RecordSummary {
+    /// Whether alias paths may serve the asset.
+    pub enable_aliasing: bool,
+    /// Whether the asset has any encoding to serve.
+    pub servable: bool,
+    /// sha256 of the encoding the v1 tree certifies.
+    pub v1_sha256: Option<Hash>,
+    /// The asset's response set (absent in a page-only record).
+    pub certified: Option<ResponseSet>,
+    /// The fallback page's response set, when the record holds a page.
+    pub page: Option<ResponseSet>,
+}
+
+impl RecordSummary {
+    /// Reads the summary of the record at `address`; [`RecordError::Stale`] when it was built
+    /// under another version or certificate expression.
+    pub fn read(source: &dyn ContentSource, address: u64, expression: &Expression) -> Result<RecordSummary, RecordError> {
+        let view = RecordView::stored(source, address, &expression.text)?;
+        let summary_at = view.u32_at(8)? as usize;
+        let len = view.len.checked_sub(summary_at).ok_or(malformed("summary"))?;
+        let bytes = view.read(summary_at, len)?;
+        let mut r = Reader::new(&bytes);
+        if r.hash() != Some(expression.hash) {
+            return Err(RecordError::Stale { version: RECORD_VERSION });
+        }
+        let certified = match view.flags & HAS_ASSET {
+            0 => None,
+            _ => Some(ResponseSet::decode(&mut r).ok_or(malformed("response set"))?),
+        };
+        let page = match view.flags & HAS_PAGE {
+            0 => None,
+            _ => Some(ResponseSet::decode(&mut r).ok_or(malformed("page response set"))?),
+        };
+        if !r.is_empty() {
+            return Err(malformed("summary"));
+        }
+        Ok(RecordSummary {
+            enable_aliasing: view.flags & ALIASING != 0,
+            servable: view.variants > 0,
+            v1_sha256: view.v1_variant()?.map(|v| v.sha256),
+            certified,
+            page,
+        })
+    }
+}

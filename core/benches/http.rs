@@ -3,25 +3,16 @@
 //! Run: `cargo bench -p asset-canister-core --bench http [-- commit|serve]` (both by default);
 //! `perf stat -e instructions` on one phase gives a load-independent count.
 
-use asset_canister_core::certification::{AssetView, Certifier, Change, Encoding, EncodingView};
+use asset_canister_core::certification::{view_of, AssetView, Certifier, Change};
 use asset_canister_core::http::{http_request, ServeContext};
 use asset_canister_core::http_types::HttpRequest;
+use asset_canister_core::permissions::Caller;
+use asset_canister_core::state::State;
+use asset_canister_core::types::StoreArg;
 use candid::Principal;
+use ic_stable_structures::VectorMemory;
 use serde_bytes::ByteBuf;
-use std::collections::BTreeMap;
 use std::time::Instant;
-
-fn view(key: &str, body: &[u8]) -> AssetView {
-    AssetView {
-        key: key.into(),
-        content_type: "text/html".into(),
-        max_age: Some(60),
-        headers: vec![("x-frame-options".into(), "DENY".into())],
-        enable_aliasing: true,
-        allow_raw_access: true,
-        encodings: vec![EncodingView::of_content(Encoding::Identity, body)],
-    }
-}
 
 fn time<R>(label: &str, runs: u32, mut f: impl FnMut() -> R) {
     let start = Instant::now();
@@ -34,20 +25,35 @@ fn time<R>(label: &str, runs: u32, mut f: impl FnMut() -> R) {
 fn main() {
     let phase = std::env::args().nth(1).filter(|a| a == "commit" || a == "serve");
     let run = |name: &str| phase.as_deref().is_none_or(|p| p == name);
-    let files: BTreeMap<String, Vec<u8>> =
-        (0..50).map(|i| (format!("/page{i}.html"), vec![i as u8; 4096])).collect();
-    let content = |k: &str, _: Encoding, s: u64, e: u64| files.get(k).map(|b| b[s as usize..e as usize].to_vec());
+    let installer = Principal::from_slice(&[7; 29]);
+    let caller = Caller { principal: installer, is_controller: true };
+    let mut state = State::init(VectorMemory::default(), installer, None).unwrap();
+    for i in 0..50u8 {
+        let arg = StoreArg {
+            key: format!("/page{i}.html"),
+            content_type: "text/html".into(),
+            content_encoding: "identity".into(),
+            content: ByteBuf::from(vec![i; 4096]),
+            sha256: None,
+            aliased: None,
+        };
+        state.store(&caller, &arg, 0).unwrap();
+    }
+    let views: Vec<AssetView> =
+        state.asset_keys_after(None, 100).iter().map(|k| view_of(state.asset_view(k).unwrap())).collect();
+    let upserts = || views.iter().cloned().map(Change::Upsert).collect::<Vec<_>>();
     if run("commit") {
         time("commit 50 assets of 4 KiB (fresh certifier)", 20, || {
             let mut c = Certifier::new();
-            c.apply(files.iter().map(|(k, b)| Change::Upsert(view(k, b))).collect::<Vec<_>>()).unwrap()
+            c.apply(upserts(), &mut state).unwrap()
         });
     }
     let mut certifier = Certifier::new();
-    certifier.apply(files.iter().map(|(k, b)| Change::Upsert(view(k, b))).collect::<Vec<_>>()).unwrap();
+    certifier.apply(upserts(), &mut state).unwrap();
     if run("commit") {
+        let page7 = views.iter().find(|v| v.key == "/page7.html").unwrap();
         time("commit 1 changed asset into 50", 200, || {
-            certifier.apply([Change::Upsert(view("/page7.html", &files["/page7.html"]))]).unwrap()
+            certifier.apply([Change::Upsert(page7.clone())], &mut state).unwrap()
         });
     }
     if !run("serve") {
@@ -57,6 +63,6 @@ fn main() {
     let context = ServeContext { certificate: &certificate, canister_id: Principal::anonymous() };
     for (label, url, version) in [("serve 4 KiB asset v2", "/page3.html", Some(2)), ("serve alias v2", "/page3", Some(2)), ("serve missing path v2 (fallback)", "/nope/x", Some(2)), ("serve 4 KiB asset v1", "/page3.html", None)] {
         let request = HttpRequest { method: "GET".into(), url: url.into(), headers: vec![("accept-encoding".into(), "gzip, br".into())], body: ByteBuf::new(), certificate_version: version };
-        time(label, 2000, || http_request(&certifier, &request, context, &content));
+        time(label, 2000, || http_request(&certifier, &request, context, &state));
     }
 }

@@ -14,7 +14,8 @@
 //!     rebuild from [`State::asset_keys_after`].
 //! (b) Metadata: [`State::asset_view`] gives content type, headers, max_age, aliasing, raw
 //!     access and every encoding's name, sha256, length, modification time and chunk count.
-//! (c) Content: [`State::read_encoding`] reads any byte range of an encoding;
+//! (c) Content: [`State::read_encoding`] reads any byte range of an encoding,
+//!     [`State::read_located`] the range an [`EncodingView::locator`] designates (no lookup);
 //!     [`State::encoding_chunk`] returns stored chunk `i` (what `get_chunk` and streaming use).
 //! (d) Which calls mutate assets: every `&mut self` method except the permission, batch and
 //!     configuration ones; draining the feed after every update call covers all of them.
@@ -598,9 +599,9 @@ impl<M: Memory> State<M> {
         self.records.addresses_after(after, limit)
     }
 
-    /// Fills `buf` with the first bytes of the record at `address`; returns its length.
-    pub fn record_prefix(&self, address: u64, buf: &mut [u8]) -> Result<u32, RecordRegionError> {
-        self.records.region().read_prefix(address, buf)
+    /// The first `max` bytes of the record at `address` (fewer if it is shorter) and its length.
+    pub fn record_prefix(&self, address: u64, max: usize) -> Result<(Vec<u8>, u32), RecordRegionError> {
+        self.records.region().read_prefix(address, max)
     }
 
     /// Fills `buf` with the bytes from `offset` of the record at `address`.

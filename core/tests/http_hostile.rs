@@ -12,16 +12,18 @@ use ic_response_verification::verify_request_response_pair;
 use proptest::prelude::*;
 use serde_bytes::ByteBuf;
 use site::{Site, CANISTER_ID, NOW_NS};
-use std::sync::OnceLock;
 
 fn site() -> &'static Site {
-    static SITE: OnceLock<Site> = OnceLock::new();
-    SITE.get_or_init(Site::standard)
+    // Per thread: the site's record store lives in (single-threaded) vector memory.
+    thread_local! {
+        static SITE: &'static Site = Box::leak(Box::new(Site::standard()));
+    }
+    SITE.with(|s| *s)
 }
 
 fn serve(req: &HttpRequest) -> asset_canister_core::http_types::HttpResponse {
     let s = site();
-    http_request(&s.certifier, req, ServeContext { certificate: &s.certificate, canister_id: CANISTER_ID }, &s.content())
+    http_request(&s.certifier, req, ServeContext { certificate: &s.certificate, canister_id: CANISTER_ID }, s.content())
 }
 
 fn header_strategy() -> impl Strategy<Value = (String, String)> {
@@ -64,7 +66,7 @@ proptest! {
     fn arbitrary_tokens_never_panic(key in ".{0,20}", encoding in ".{0,10}", index in any::<u128>(), sha in proptest::option::of(proptest::collection::vec(any::<u8>(), 0..40))) {
         let token = StreamingCallbackToken { key, content_encoding: encoding, index: Nat::from(index), sha256: sha.map(ByteBuf::from) };
         let s = site();
-        let _ = http_request_streaming_callback(&s.certifier, &token, &s.content());
+        let _ = http_request_streaming_callback(&s.certifier, &token, s.content());
     }
 
     #[test]

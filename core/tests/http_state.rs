@@ -5,8 +5,11 @@ use asset_canister_core::certification::Certifier;
 use asset_canister_core::http::{http_request, ServeContext};
 use asset_canister_core::http_types::{HttpRequest, HttpResponse};
 use asset_canister_core::permissions::Caller;
-use asset_canister_core::state::State;
-use asset_canister_core::types::{DeleteAssetArguments, StoreArg};
+use asset_canister_core::state::{State, HASHED_BYTES_PER_MESSAGE};
+use asset_canister_core::types::{
+    BatchOperationKind, CommitBatchArguments, CreateAssetArguments, CreateChunksArg, DeleteAssetArguments,
+    SetAssetContentArguments, StoreArg,
+};
 use candid::Principal;
 use ic_http_certification::Method;
 use ic_response_verification::verify_request_response_pair;
@@ -28,8 +31,8 @@ struct Canister {
 impl Canister {
     fn new() -> Canister {
         let installer = Principal::from_slice(&[7; 29]);
-        let state = State::init(VectorMemory::default(), installer, None).unwrap();
-        let certifier = Certifier::rebuild(&state).unwrap();
+        let mut state = State::init(VectorMemory::default(), installer, None).unwrap();
+        let certifier = Certifier::rebuild(&mut state).unwrap();
         let signer = SubnetSigner::from_seed([3; 32]);
         let certificate = signer.certificate(CANISTER_ID, &certifier.root_hash(), NOW_NS);
         Canister { state, certifier, signer, certificate, caller: Caller { principal: installer, is_controller: true } }
@@ -45,6 +48,38 @@ impl Canister {
             aliased: None,
         };
         self.state.store(&self.caller, &arg, NOW_NS).unwrap();
+        self.sync();
+    }
+
+    /// Uploads `content` as chunks of `chunk` bytes in a batch and commits it as `key`
+    /// (creating the asset when `create`).
+    fn upload(&mut self, key: &str, content: &[u8], chunk: usize, create: bool) {
+        let batch_id = self.state.create_batch(&self.caller, NOW_NS).unwrap();
+        let arg = CreateChunksArg {
+            batch_id: batch_id.clone(),
+            content: content.chunks(chunk).map(|c| ByteBuf::from(c.to_vec())).collect(),
+        };
+        let chunk_ids = self.state.create_chunks(&self.caller, &arg, NOW_NS).unwrap();
+        let mut operations = Vec::new();
+        if create {
+            operations.push(BatchOperationKind::CreateAsset(CreateAssetArguments {
+                key: key.into(),
+                content_type: "application/octet-stream".into(),
+                max_age: None,
+                headers: None,
+                enable_aliasing: None,
+                allow_raw_access: None,
+            }));
+        }
+        operations.push(BatchOperationKind::SetAssetContent(SetAssetContentArguments {
+            key: key.into(),
+            content_encoding: "identity".into(),
+            chunk_ids,
+            last_chunk: None,
+            sha256: None,
+        }));
+        let args = CommitBatchArguments { batch_id, operations };
+        self.state.commit_batch(&self.caller, &args, NOW_NS, HASHED_BYTES_PER_MESSAGE).unwrap();
         self.sync();
     }
 
@@ -115,7 +150,7 @@ fn rebuild_after_reload_serves_the_same_site() {
     let mut c = Canister::new();
     c.store("/index.html", "text/html", b"<html>home</html>");
     c.store("/about.html", "text/html", b"<html>about</html>");
-    let rebuilt = Certifier::rebuild(&c.state).unwrap();
+    let rebuilt = Certifier::rebuild(&mut c.state).unwrap();
     c.certifier = rebuilt;
     c.certificate = c.signer.certificate(CANISTER_ID, &c.certifier.root_hash(), NOW_NS);
     assert_eq!(c.get("/about").body.as_slice(), b"<html>about</html>");
@@ -130,18 +165,26 @@ fn rebuild_from_stored_records_equals_rebuild_from_metadata() {
     c.store("/docs/404.html", "text/html", b"<html>missing</html>");
     c.store("/gone.css", "text/css", b"p{}");
     c.delete("/gone.css");
-    for key in ["/index.html", "/docs/guide.html", "/docs/404.html"] {
-        assert!(c.state.cert_record(key).is_some(), "{key} has a record after its commit");
-    }
-    assert!(c.state.cert_record("/gone.css").is_none(), "a deleted asset's record is removed");
-    let from_records = Certifier::rebuild(&c.state).unwrap();
+    let keys = ["/docs/404.html", "/docs/guide.html", "/index.html"];
+    let addresses: Vec<u64> = c.state.record_addresses_after(None, 10).into_iter().map(|(key, address)| {
+        assert!(keys.contains(&key.as_str()), "only live assets have records, not {key}");
+        address
+    }).collect();
+    assert_eq!(addresses.len(), keys.len(), "a deleted asset's record is removed");
+    let from_records = Certifier::rebuild(&mut c.state).unwrap();
     assert_eq!(from_records.root_hash(), c.certifier.root_hash());
-    for key in ["/index.html", "/docs/guide.html", "/docs/404.html"] {
-        c.state.remove_cert_record(key);
-    }
-    let from_metadata = Certifier::rebuild(&c.state).unwrap();
-    assert_eq!(from_metadata.root_hash(), c.certifier.root_hash());
+    let unchanged: Vec<u64> = c.state.record_addresses_after(None, 10).into_iter().map(|(_, a)| a).collect();
+    assert_eq!(unchanged, addresses, "a rebuild from current records rewrites none");
     c.certifier = from_records;
+    assert_eq!(c.get("/docs/guide").body.as_slice(), b"<html>guide</html>");
+    assert_eq!(c.get("/docs/nothing").body.as_slice(), b"<html>missing</html>");
+    for key in keys {
+        c.state.remove_record(key);
+    }
+    let from_metadata = Certifier::rebuild(&mut c.state).unwrap();
+    assert_eq!(from_metadata.root_hash(), c.certifier.root_hash());
+    assert_eq!(c.state.record_addresses_after(None, 10).len(), keys.len(), "missing records are written again");
+    c.certifier = from_metadata;
     assert_eq!(c.get("/docs/guide").body.as_slice(), b"<html>guide</html>");
     assert_eq!(c.get("/docs/nothing").body.as_slice(), b"<html>missing</html>");
 }
@@ -152,8 +195,43 @@ fn records_written_before_a_clear_are_not_restored() {
     c.store("/a.html", "text/html", b"<html>old</html>");
     c.state.clear(&c.caller, NOW_NS).unwrap();
     c.store("/a.html", "text/html", b"<html>new</html>");
-    let rebuilt = Certifier::rebuild(&c.state).unwrap();
+    let rebuilt = Certifier::rebuild(&mut c.state).unwrap();
     assert_eq!(rebuilt.root_hash(), c.certifier.root_hash());
     c.certifier = rebuilt;
     assert_eq!(c.get("/a.html").body.as_slice(), b"<html>new</html>");
+}
+
+/// The locators in records stay valid: content replaced, deleted, cleared, or taken from a
+/// batch's chunks is always served from where it lives now, even when its old extents were
+/// reused by other content.
+#[test]
+fn records_follow_content_through_replacement_reuse_deletion_and_clear() {
+    let mut c = Canister::new();
+    let first: Vec<u8> = (0..3000u32).map(|i| (i % 7) as u8).collect();
+    let second: Vec<u8> = (0..3000u32).map(|i| (i % 13) as u8).collect();
+    c.upload("/a.bin", &first, 1000, true);
+    c.store("/b.css", "text/css", b"b{}");
+    assert_eq!(c.get("/a.bin").body.as_slice(), first.as_slice());
+    // Replacing /a.bin frees its extents; /c.bin's chunks are written into them.
+    c.upload("/a.bin", &second, 700, false);
+    c.upload("/c.bin", &first, 1000, true);
+    assert_eq!(c.get("/a.bin").body.as_slice(), second.as_slice());
+    assert_eq!(c.get("/c.bin").body.as_slice(), first.as_slice());
+    assert_eq!(c.get("/b.css").body.as_slice(), b"b{}");
+    // Deleting /c.bin frees its extents for /d.css; /a.bin is untouched.
+    c.delete("/c.bin");
+    c.store("/d.css", "text/css", &[b'd'; 900]);
+    assert_eq!(c.get("/c.bin").status_code, 404);
+    assert_eq!(c.get("/d.css").body.as_slice(), [b'd'; 900].as_slice());
+    assert_eq!(c.get("/a.bin").body.as_slice(), second.as_slice());
+    // After a clear, new content lands where the old was, under new records.
+    c.state.clear(&c.caller, NOW_NS).unwrap();
+    c.sync();
+    assert_eq!(c.get("/a.bin").status_code, 404);
+    c.upload("/e.bin", &second, 3000, true);
+    assert_eq!(c.get("/e.bin").body.as_slice(), second.as_slice());
+    let rebuilt = Certifier::rebuild(&mut c.state).unwrap();
+    assert_eq!(rebuilt.root_hash(), c.certifier.root_hash());
+    c.certifier = rebuilt;
+    assert_eq!(c.get("/e.bin").body.as_slice(), second.as_slice());
 }

@@ -30,7 +30,7 @@ fn serve_and_verify(site: &Site, req: &HttpRequest, min_version: u8) -> (HttpRes
 
 fn serve(site: &Site, req: &HttpRequest) -> HttpResponse {
     let context = ServeContext { certificate: &site.certificate, canister_id: CANISTER_ID };
-    http_request(&site.certifier, req, context, &site.content())
+    http_request(&site.certifier, req, context, site.content())
 }
 
 fn verify(site: &Site, req: &HttpRequest, response: &HttpResponse, min_version: u8) -> Result<u16, String> {
@@ -200,7 +200,7 @@ fn large_asset_streams_by_callback_for_v1() {
         .map(|asset_canister_core::http_types::StreamingStrategy::Callback { token, .. }| token.clone());
     assert!(token.is_some(), "a body past one chunk is streamed");
     while let Some(t) = token {
-        let chunk = http_request_streaming_callback(&site.certifier, &t, &site.content()).unwrap();
+        let chunk = http_request_streaming_callback(&site.certifier, &t, site.content()).unwrap();
         body.extend_from_slice(&chunk.body);
         token = chunk.token;
     }

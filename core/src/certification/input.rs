@@ -96,9 +96,9 @@ pub trait ContentSource {
     /// Bytes `[start, end)` of the content `locator` designates; `None` when the locator is
     /// malformed or the content shorter than `end`.
     fn read_content(&self, locator: &[u8], start: u64, end: u64) -> Option<Vec<u8>>;
-    /// Fills `buf` with the first bytes of the record at `address` (fewer when the record is
-    /// shorter) and returns the record's length; `None` when no record lives there.
-    fn record_prefix(&self, address: u64, buf: &mut [u8]) -> Option<u32>;
+    /// The first `max` bytes of the record at `address` (fewer when the record is shorter) and
+    /// the record's length; `None` when no record lives there.
+    fn record_prefix(&self, address: u64, max: usize) -> Option<(Vec<u8>, u32)>;
     /// Fills `buf` with the bytes from `offset` of the record at `address`; `false` when no
     /// record lives there or the range leaves it.
     fn record_bytes(&self, address: u64, offset: u64, buf: &mut [u8]) -> bool;

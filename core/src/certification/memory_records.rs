@@ -31,8 +31,8 @@ impl ContentSource for Records {
         None
     }
 
-    fn record_prefix(&self, address: u64, buf: &mut [u8]) -> Option<u32> {
-        self.0.region().read_prefix(address, buf).ok()
+    fn record_prefix(&self, address: u64, max: usize) -> Option<(Vec<u8>, u32)> {
+        self.0.region().read_prefix(address, max).ok()
     }
 
     fn record_bytes(&self, address: u64, offset: u64, buf: &mut [u8]) -> bool {

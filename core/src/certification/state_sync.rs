@@ -30,8 +30,8 @@ impl<M: Memory> ContentSource for State<M> {
         self.read_located(locator, start, end)
     }
 
-    fn record_prefix(&self, address: u64, buf: &mut [u8]) -> Option<u32> {
-        State::record_prefix(self, address, buf).ok()
+    fn record_prefix(&self, address: u64, max: usize) -> Option<(Vec<u8>, u32)> {
+        State::record_prefix(self, address, max).ok()
     }
 
     fn record_bytes(&self, address: u64, offset: u64, buf: &mut [u8]) -> bool {

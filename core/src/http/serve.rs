@@ -89,15 +89,13 @@ fn serve_v2(
     let chosen = match (method, target) {
         (Method::Other, _) => Some(Chosen { response: Cow::Borrowed(certifier.method_not_allowed()), locator: None }),
         (_, Target::Asset { .. }) => {
-            let mut available = [false; 3];
+            let mut table = [None; 3];
             for entry in record.variants() {
-                available[entry?.encoding as usize] = true;
+                let entry = entry?;
+                table[entry.encoding as usize] = Some(entry);
             }
-            match headers.accept_encoding.choose(|e| available[e as usize]) {
-                Some(encoding) => match record.variant(encoding)? {
-                    Some(variant) => choose_for_asset(record, &variant, method, headers)?,
-                    None => None,
-                },
+            match headers.accept_encoding.choose(|e| table[e as usize].is_some()).and_then(|e| table[e as usize]) {
+                Some(variant) => choose_for_asset(record, &variant, method, headers)?,
                 None => None,
             }
         }

@@ -84,6 +84,9 @@ fn class_for(len: usize) -> Option<usize> {
 /// The allocator over one raw memory.
 pub struct RecordRegion<M: Memory> {
     memory: M,
+    /// The end mark, mirrored from the header (only this instance writes it), clamped to the
+    /// memory's size so a corrupt mark never sends a read past it.
+    end: u64,
 }
 
 /// A live block as its header describes it.
@@ -97,7 +100,7 @@ impl<M: Memory> RecordRegion<M> {
     /// Opens the region over `memory`, writing an empty header if the memory is new. Returns the
     /// region and whether it was new (callers reset indexes that pointed into an older layout).
     pub fn init(memory: M) -> (Self, bool) {
-        let mut region = RecordRegion { memory };
+        let mut region = RecordRegion { memory, end: 0 };
         let mut magic = [0u8; 5];
         if region.memory.size() > 0 {
             region.memory.read(0, &mut magic);
@@ -106,6 +109,7 @@ impl<M: Memory> RecordRegion<M> {
         if fresh {
             region.reset();
         }
+        region.end = region.u64_at(END_AT).min(region.memory.size() * WASM_PAGE);
         (region, fresh)
     }
 
@@ -119,6 +123,7 @@ impl<M: Memory> RecordRegion<M> {
         header[4] = LAYOUT_VERSION;
         header[8..16].copy_from_slice(&HEADER.to_be_bytes());
         self.memory.write(0, &header);
+        self.end = HEADER;
     }
 
     /// Stores `bytes` as a new record and returns its address.
@@ -141,6 +146,7 @@ impl<M: Memory> RecordRegion<M> {
                 }
             }
             self.set_u64(END_AT, new_end);
+            self.end = new_end;
             end
         };
         self.write_block_header(address, LIVE, class, len);
@@ -170,19 +176,24 @@ impl<M: Memory> RecordRegion<M> {
         self.read_in(address, block, offset, buf)
     }
 
-    /// Fills `buf` with the record's first bytes (fewer if the record is shorter) and returns the
-    /// record's length: one header check and one read for what most readers need first.
-    pub fn read_prefix(&self, address: u64, buf: &mut [u8]) -> Result<u32, RecordRegionError> {
-        let block = self.block(address)?;
-        let n = buf.len().min(block.len as usize);
-        self.read_in(address, block, 0, &mut buf[..n])?;
-        Ok(block.len)
+    /// Reads the record's first `max` bytes (fewer if the record is shorter) together with its
+    /// block header, in one read: what a reader needs first. Returns them and the record's length.
+    pub fn read_prefix(&self, address: u64, max: usize) -> Result<(Vec<u8>, u32), RecordRegionError> {
+        let not_live = RecordRegionError::NotLive { address };
+        let available = self.end.checked_sub(address).filter(|&a| address >= HEADER && a >= BLOCK_HEADER).ok_or(not_live.clone())?;
+        let want = (BLOCK_HEADER + max as u64).min(available) as usize;
+        let mut buf = vec![0u8; want];
+        self.memory.read(address, &mut buf);
+        let header: [u8; BLOCK_HEADER as usize] = buf[..BLOCK_HEADER as usize].try_into().map_err(|_| not_live.clone())?;
+        let block = self.check(address, header)?;
+        buf.truncate((BLOCK_HEADER + u64::from(block.len)).min(want as u64) as usize);
+        buf.drain(..BLOCK_HEADER as usize);
+        Ok((buf, block.len))
     }
 
-    /// Bytes from the region start to the end mark (live blocks, free blocks and the header),
-    /// clamped to the memory's size so a corrupt mark never sends a read past it.
+    /// Bytes from the region start to the end mark (live blocks, free blocks and the header).
     pub fn end(&self) -> u64 {
-        self.u64_at(END_AT).min(self.memory.size() * WASM_PAGE)
+        self.end
     }
 
     /// The first free block of `class`, if its header says it is one; a list whose head is
@@ -223,6 +234,13 @@ impl<M: Memory> RecordRegion<M> {
         }
         let mut header = [0u8; BLOCK_HEADER as usize];
         self.memory.read(address, &mut header);
+        self.check(address, header)
+    }
+
+    /// The block a header read at `address` describes, if it is live and fits the region.
+    fn check(&self, address: u64, header: [u8; BLOCK_HEADER as usize]) -> Result<Block, RecordRegionError> {
+        let not_live = RecordRegionError::NotLive { address };
+        let end = self.end;
         let class = usize::from(header[1]);
         let len = u32::from_be_bytes([header[4], header[5], header[6], header[7]]);
         let fits = class < CLASSES

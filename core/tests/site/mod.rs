@@ -1,7 +1,10 @@
 //! A realistic site held in memory, certified by the real certifier, with certificates minted by
 //! `local-ic`'s subnet signer for its root hash.
 
-use asset_canister_core::certification::{AssetView, Certifier, Change, ContentSource, Encoding, EncodingView};
+use asset_canister_core::certification::{AssetView, Certifier, Change, ContentSource, Encoding, EncodingView, RecordSink};
+use asset_canister_core::store::record_region::RecordRegionError;
+use asset_canister_core::store::record_store::RecordStore;
+use ic_stable_structures::VectorMemory;
 use candid::Principal;
 use flate2::{write::GzEncoder, Compression};
 use local_ic::certification::SubnetSigner;
@@ -18,8 +21,44 @@ pub struct Site {
     pub certificate: Vec<u8>,
     pub root_key: Vec<u8>,
     signer: SubnetSigner,
-    files: BTreeMap<(String, Encoding), Vec<u8>>,
+    store: SiteStore,
     views: BTreeMap<String, AssetView>,
+}
+
+/// The site's content (the locator of an encoding is its key and name) and the certifier's
+/// records (the real record store, over vector memories).
+pub struct SiteStore {
+    files: BTreeMap<Vec<u8>, Vec<u8>>,
+    records: RecordStore<VectorMemory>,
+}
+
+fn locator(key: &str, encoding: Encoding) -> Vec<u8> {
+    [key.as_bytes(), b"\0", encoding.name().as_bytes()].concat()
+}
+
+impl ContentSource for SiteStore {
+    fn read_content(&self, locator: &[u8], start: u64, end: u64) -> Option<Vec<u8>> {
+        let bytes = self.files.get(locator)?;
+        bytes.get(usize::try_from(start).ok()?..usize::try_from(end).ok()?).map(<[u8]>::to_vec)
+    }
+
+    fn record_prefix(&self, address: u64, max: usize) -> Option<(Vec<u8>, u32)> {
+        self.records.region().read_prefix(address, max).ok()
+    }
+
+    fn record_bytes(&self, address: u64, offset: u64, buf: &mut [u8]) -> bool {
+        self.records.region().read(address, offset, buf).is_ok()
+    }
+}
+
+impl RecordSink for SiteStore {
+    fn write_record(&mut self, key: &str, bytes: &[u8]) -> Result<u64, RecordRegionError> {
+        self.records.write(key, bytes)
+    }
+
+    fn remove_record(&mut self, key: &str) {
+        self.records.remove(key);
+    }
 }
 
 struct File {
@@ -78,7 +117,10 @@ impl Site {
             certificate: Vec::new(),
             root_key: signer.root_key_der(),
             signer,
-            files: BTreeMap::new(),
+            store: SiteStore {
+                files: BTreeMap::new(),
+                records: RecordStore::init(VectorMemory::default(), VectorMemory::default()),
+            },
             views: BTreeMap::new(),
         };
         let mut changes = Vec::new();
@@ -107,47 +149,40 @@ impl Site {
     fn store(&mut self, mut view: AssetView, encodings: Vec<(Encoding, Vec<u8>)>) -> Change {
         view.encodings = encodings
             .iter()
-            .map(|(e, b)| EncodingView::of_content(*e, b))
+            .map(|(e, b)| EncodingView::of_content(*e, b, locator(&view.key, *e)))
             .collect();
         for (e, b) in encodings {
-            self.files.insert((view.key.clone(), e), b);
+            self.store.files.insert(locator(&view.key, e), b);
         }
         self.views.insert(view.key.clone(), view.clone());
         Change::Upsert(view)
     }
 
     fn commit(&mut self, changes: Vec<Change>) {
-        let root = self.certifier.apply(changes).expect("site views carry their part hashes");
+        let root = self.certifier.apply(changes, &mut self.store).expect("site views carry their part hashes");
         self.certificate = self.signer.certificate(CANISTER_ID, &root, NOW_NS);
     }
 
     pub fn replace(&mut self, key: &str, body: &[u8]) {
         let view = self.views[key].clone();
-        self.files.retain(|(k, _), _| k != key);
+        let prefix = [key.as_bytes(), b"\0"].concat();
+        self.store.files.retain(|k, _| !k.starts_with(&prefix));
         let change = self.store(view, vec![(Encoding::Identity, body.to_vec())]);
         self.commit(vec![change]);
     }
 
     pub fn remove(&mut self, key: &str) {
-        self.files.retain(|(k, _), _| k != key);
+        let prefix = [key.as_bytes(), b"\0"].concat();
+        self.store.files.retain(|k, _| !k.starts_with(&prefix));
         self.views.remove(key);
         self.commit(vec![Change::Remove { key: key.into() }]);
     }
 
     pub fn bytes(&self, key: &str, encoding: Encoding) -> Vec<u8> {
-        self.files[&(key.to_string(), encoding)].clone()
+        self.store.files[&locator(key, encoding)].clone()
     }
 
-    pub fn content(&self) -> impl ContentSource + '_ {
-        content_of(&self.files)
-    }
-}
-
-fn content_of(
-    files: &BTreeMap<(String, Encoding), Vec<u8>>,
-) -> impl Fn(&str, Encoding, u64, u64) -> Option<Vec<u8>> + '_ {
-    move |key: &str, encoding: Encoding, start: u64, end: u64| {
-        let bytes = files.get(&(key.to_string(), encoding))?;
-        bytes.get(usize::try_from(start).ok()?..usize::try_from(end).ok()?).map(<[u8]>::to_vec)
+    pub fn content(&self) -> &SiteStore {
+        &self.store
     }
 }

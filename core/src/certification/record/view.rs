@@ -124,9 +124,8 @@ fn malformed(what: &'static str) -> RecordError {
 impl<'a> RecordView<'a> {
     /// Opens the record at `address` in `source`.
     pub fn stored(source: &'a dyn ContentSource, address: u64, expression: &'a str) -> Result<RecordView<'a>, RecordError> {
-        let mut prefix = vec![0u8; PREFIX_READ];
-        let len = source.record_prefix(address, &mut prefix).ok_or(RecordError::Missing { address })? as usize;
-        prefix.truncate(len.min(PREFIX_READ));
+        let (prefix, len) = source.record_prefix(address, PREFIX_READ).ok_or(RecordError::Missing { address })?;
+        let len = len as usize;
         let mut view = RecordView::parse(Source::Stored { source, address }, Cow::Owned(prefix), len, expression)?;
         let table_end = view.u32_at(4)? as usize;
         if table_end > view.prefix.len() {

@@ -24,9 +24,9 @@ fn a_written_record_reads_back_and_survives_reopening() {
     assert!(!fresh);
     assert_eq!(read_all(&reopened, a).unwrap(), b"hello");
     assert_eq!(read_all(&reopened, b).unwrap(), vec![7u8; 3000]);
-    let mut prefix = [0u8; 3];
-    assert_eq!(reopened.read_prefix(a, &mut prefix), Ok(5));
-    assert_eq!(&prefix, b"hel");
+    assert_eq!(reopened.read_prefix(a, 3), Ok((b"hel".to_vec(), 5)));
+    assert_eq!(reopened.read_prefix(a, 100), Ok((b"hello".to_vec(), 5)));
+    assert_eq!(reopened.read_prefix(a + 1, 3), Err(RecordRegionError::NotLive { address: a + 1 }));
 }
 
 #[test]
@@ -81,9 +81,13 @@ fn corrupt_bytes_give_errors_not_panics() {
     // An end mark past the memory, and a free-list head pointing nowhere.
     memory.write(END_AT, &u64::MAX.to_be_bytes());
     memory.write(HEADS_AT, &u64::MAX.to_be_bytes());
-    assert!(r.len(u64::MAX - 4).is_err());
-    let c = r.write(b"still works").unwrap();
-    assert_eq!(read_all(&r, c).unwrap(), b"still works");
+    let (mut reopened, fresh) = RecordRegion::init(memory.clone());
+    assert!(!fresh);
+    let past = memory.size() * WASM_PAGE + 64;
+    assert_eq!(reopened.len(past), Err(RecordRegionError::NotLive { address: past }));
+    assert_eq!(reopened.read_prefix(u64::MAX - 4, 8), Err(RecordRegionError::NotLive { address: u64::MAX - 4 }));
+    let c = reopened.write(b"still works").unwrap();
+    assert_eq!(read_all(&reopened, c).unwrap(), b"still works");
 }
 
 #[test]

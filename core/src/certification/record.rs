@@ -20,8 +20,9 @@
 //! ...      locators (opaque bytes), then responses, then each variant's part spans
 //! summary  expr_hash [32] | asset response set if flag 4 | page response set if flag 8
 //! response status u16 | hash [32] | body: 0 empty, 1 then start u64 | end u64, 2 the plain
-//!          404 body | h u16 | h x (name: len u16, UTF-8 | value: len u32, UTF-8; u32::MAX
-//!          stands for the certificate expression every response carries)
+//!          404 body | h u16 | h x (name len u16 | value len u32, where u32::MAX stands for
+//!          the certificate expression every response carries) | the names and values, in
+//!          order, as one UTF-8 text (validated once per response, not once per header)
 //! ```
 //! Everything a request needs before choosing a response ends at `table_end`, which is why the
 //! locators come first: a small asset's record is read in one piece up to its first response.
@@ -204,11 +205,12 @@ fn put_headers(out: &mut Vec<u8>, headers: &HeaderList, expression: &str) {
     for (name, value) in headers {
         let name_len = u16::try_from(name.len()).expect("header names are shorter than 64 KiB");
         out.extend_from_slice(&name_len.to_be_bytes());
+        let value_len = if value == expression { EXPRESSION_TEXT } else { u32_of(value.len()) };
+        out.extend_from_slice(&value_len.to_be_bytes());
+    }
+    for (name, value) in headers {
         out.extend_from_slice(name.as_bytes());
-        if value == expression {
-            out.extend_from_slice(&EXPRESSION_TEXT.to_be_bytes());
-        } else {
-            out.extend_from_slice(&u32_of(value.len()).to_be_bytes());
+        if value != expression {
             out.extend_from_slice(value.as_bytes());
         }
     }
@@ -247,6 +249,11 @@ impl<'a> Reader<'a> {
         self.bytes.is_empty()
     }
 
+    /// Bytes left to read.
+    pub fn remaining(&self) -> usize {
+        self.bytes.len()
+    }
+
     /// The next `len` bytes.
     pub fn bytes(&mut self, len: usize) -> Option<&'a [u8]> {
         if self.bytes.len() < len {
@@ -282,10 +289,6 @@ impl<'a> Reader<'a> {
     /// A 32-byte hash.
     pub fn hash(&mut self) -> Option<Hash> {
         self.array()
-    }
-
-    fn text_of(&mut self, len: usize) -> Option<String> {
-        String::from_utf8(self.bytes(len)?.to_vec()).ok()
     }
 }
 

@@ -65,19 +65,29 @@ impl VariantEntry {
         format!("\"{}\"", hex::encode(self.sha256))
     }
 
-    fn read(r: &mut Reader<'_>) -> Option<VariantEntry> {
+    /// Parses one table entry; fixed offsets, so the bounds are checked once.
+    fn parse(b: &[u8; VARIANT_LEN]) -> Option<VariantEntry> {
+        let span = |at: usize| Span { at: be32(b, at), len: be32(b, at + 4) };
+        let mut length = [0u8; 8];
+        length.copy_from_slice(&b[1..9]);
+        let mut sha256 = [0u8; 32];
+        sha256.copy_from_slice(&b[9..41]);
         Some(VariantEntry {
-            encoding: encoding_of(r.u8()?)?,
-            length: r.u64()?,
-            sha256: r.hash()?,
-            locator: Span::read(r)?,
-            full: Span::read(r)?,
-            head: Span::read(r)?,
-            not_modified: Span::read(r)?,
-            unsatisfiable: Span::read(r)?,
-            parts: Span::read(r)?,
+            encoding: encoding_of(b[0])?,
+            length: u64::from_be_bytes(length),
+            sha256,
+            locator: span(41),
+            full: span(49),
+            head: span(57),
+            not_modified: span(65),
+            unsatisfiable: span(73),
+            parts: span(81),
         })
     }
+}
+
+fn be32<const N: usize>(b: &[u8; N], at: usize) -> u32 {
+    u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
 }
 
 /// One encoding of the fallback page the asset provides.
@@ -186,8 +196,8 @@ impl<'a> RecordView<'a> {
     pub fn variants(&self) -> impl Iterator<Item = Result<VariantEntry, RecordError>> + '_ {
         (0..usize::from(self.variants)).map(|i| {
             let at = HEADER_LEN + i * VARIANT_LEN;
-            let bytes = self.prefix.get(at..at + VARIANT_LEN).ok_or(malformed("variant table"))?;
-            VariantEntry::read(&mut Reader::new(bytes)).ok_or(malformed("variant entry"))
+            let bytes = self.prefix.get(at..at + VARIANT_LEN).and_then(|b| b.try_into().ok()).ok_or(malformed("variant table"))?;
+            VariantEntry::parse(bytes).ok_or(malformed("variant entry"))
         })
     }
 
@@ -228,8 +238,7 @@ impl<'a> RecordView<'a> {
     /// Decodes the response at `span`.
     pub fn response(&self, span: Span) -> Result<CertifiedResponse, RecordError> {
         let bytes = self.span(span)?;
-        let mut r = Reader::new(&bytes);
-        decode_response(&mut r, self.expression).filter(|_| r.is_empty()).ok_or(malformed("response"))
+        decode_response(&mut Reader::new(&bytes), self.expression).ok_or(malformed("response"))
     }
 
     /// The span of 206 part `index` of `entry`; `None` past the last part.
@@ -261,18 +270,25 @@ fn decode_response(r: &mut Reader<'_>, expression: &str) -> Option<CertifiedResp
         2 => Body::Static(NOT_FOUND_BODY),
         _ => return None,
     };
-    let count = r.u16()?;
-    let mut headers = Vec::with_capacity(usize::from(count) + 1);
-    for _ in 0..count {
-        let name_len = usize::from(r.u16()?);
-        let name = r.text_of(name_len)?;
-        let value = match r.u32()? {
-            EXPRESSION_TEXT => expression.to_string(),
-            len => r.text_of(len as usize)?,
+    let count = usize::from(r.u16()?);
+    let lengths = r.bytes(count * 6)?;
+    let text = std::str::from_utf8(r.bytes(r.remaining())?).ok()?;
+    let mut at = 0usize;
+    let mut take = |len: usize| {
+        let piece = text.get(at..at.checked_add(len)?)?;
+        at += len;
+        Some(piece.to_owned())
+    };
+    let mut headers = Vec::with_capacity(count + 1);
+    for entry in lengths.chunks_exact(6) {
+        let name = take(usize::from(u16::from_be_bytes([entry[0], entry[1]])))?;
+        let value = match u32::from_be_bytes([entry[2], entry[3], entry[4], entry[5]]) {
+            EXPRESSION_TEXT => expression.to_owned(),
+            len => take(len as usize)?,
         };
         headers.push((name, value));
     }
-    Some(CertifiedResponse { status, headers, body, hash })
+    (at == text.len()).then_some(CertifiedResponse { status, headers, body, hash })
 }
 
 /// What rebuilding the certifier needs from a record: flags, the v1 body hash, and the hashed

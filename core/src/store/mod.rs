@@ -178,43 +178,28 @@ impl<M: Memory> Store<M> {
 
     /// One encoding.
     pub fn encoding(&self, key: &str, encoding: &str) -> Option<EncodingRecord> {
-        self.encodings.get(&EncodingKey {
-            key: key.to_string(),
-            encoding: encoding.to_string(),
-        })
+        self.encodings.get(&EncodingKey::new(key, encoding))
     }
 
     /// All encodings of `key`, sorted by name.
     pub fn encodings_of(&self, key: &str) -> Vec<(String, EncodingRecord)> {
-        let start = EncodingKey {
-            key: key.to_string(),
-            encoding: String::new(),
-        };
         self.encodings
-            .range(start..)
-            .take_while(|e| e.key().key == key)
-            .map(|e| (e.key().encoding.clone(), e.value()))
+            .range(EncodingKey::new(key, "")..)
+            .take_while(|e| e.key().is_of(key))
+            .map(|e| (e.key().encoding(), e.value()))
             .collect()
     }
 
     /// Sets an encoding, freeing the extents of the one it replaces.
     pub fn set_encoding(&mut self, key: &str, encoding: &str, record: EncodingRecord) {
-        let k = EncodingKey {
-            key: key.to_string(),
-            encoding: encoding.to_string(),
-        };
-        if let Some(old) = self.encodings.insert(k, record) {
+        if let Some(old) = self.encodings.insert(EncodingKey::new(key, encoding), record) {
             self.free_extents(&old.extents);
         }
     }
 
     /// Removes an encoding and frees its content; returns whether it existed.
     pub fn unset_encoding(&mut self, key: &str, encoding: &str) -> bool {
-        let k = EncodingKey {
-            key: key.to_string(),
-            encoding: encoding.to_string(),
-        };
-        match self.encodings.remove(&k) {
+        match self.encodings.remove(&EncodingKey::new(key, encoding)) {
             Some(old) => {
                 self.free_extents(&old.extents);
                 true

@@ -127,33 +127,65 @@ impl Reader<'_> {
 }
 
 /// `(asset key, encoding name)`, ordered by key then name so one asset's encodings are adjacent.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct EncodingKey {
-    /// Asset key.
-    pub key: String,
-    /// Encoding name.
-    pub encoding: String,
+///
+/// Held as its stored bytes, `key length u32 | key | name` (big-endian), and compared by slicing
+/// them: the B-tree deserializes every key of each node it loads, and two `String`s per key
+/// made the encoding map's insert the costliest B-tree write of a commit. The order is byte-wise
+/// `(key, name)`, exactly `String`'s order on the pair (tested).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EncodingKey(Vec<u8>);
+
+impl EncodingKey {
+    /// The key of `encoding` of asset `key`.
+    pub fn new(key: &str, encoding: &str) -> Self {
+        let mut v = Vec::with_capacity(4 + key.len() + encoding.len());
+        v.extend_from_slice(&u32::try_from(key.len()).expect("key length fits u32").to_be_bytes());
+        v.extend_from_slice(key.as_bytes());
+        v.extend_from_slice(encoding.as_bytes());
+        EncodingKey(v)
+    }
+
+    /// `(key, name)` bytes. A stored key this module did not write reads as empty parts.
+    fn parts(&self) -> (&[u8], &[u8]) {
+        let len = self.0.first_chunk::<4>().map_or(0, |n| u32::from_be_bytes(*n) as usize);
+        match self.0.get(4..).map(|rest| rest.split_at_checked(len)) {
+            Some(Some(parts)) => parts,
+            _ => (&[], &[]),
+        }
+    }
+
+    /// Whether this is an encoding of asset `key`.
+    pub fn is_of(&self, key: &str) -> bool {
+        self.parts().0 == key.as_bytes()
+    }
+
+    /// The encoding name.
+    pub fn encoding(&self) -> String {
+        String::from_utf8_lossy(self.parts().1).into_owned()
+    }
+}
+
+impl Ord for EncodingKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.parts().cmp(&other.parts())
+    }
+}
+
+impl PartialOrd for EncodingKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 impl Storable for EncodingKey {
     fn to_bytes(&self) -> Cow<'_, [u8]> {
-        Cow::Owned(self.clone().into_bytes())
+        Cow::Borrowed(&self.0)
     }
     fn into_bytes(self) -> Vec<u8> {
-        let mut v = Vec::with_capacity(4 + self.key.len() + self.encoding.len());
-        v.extend_from_slice(&(self.key.len() as u32).to_be_bytes());
-        v.extend_from_slice(self.key.as_bytes());
-        v.extend_from_slice(self.encoding.as_bytes());
-        v
+        self.0
     }
     fn from_bytes(bytes: Cow<[u8]>) -> Self {
-        let mut n = [0u8; 4];
-        n.copy_from_slice(&bytes[..4]);
-        let split = 4 + u32::from_be_bytes(n) as usize;
-        EncodingKey {
-            key: String::from_utf8(bytes[4..split].to_vec()).expect("stored key is UTF-8"),
-            encoding: String::from_utf8(bytes[split..].to_vec()).expect("stored name is UTF-8"),
-        }
+        EncodingKey(bytes.into_owned())
     }
     const BOUND: Bound = Bound::Unbounded;
 }
@@ -261,11 +293,21 @@ mod tests {
 
     #[test]
     fn encoding_key_round_trips_with_any_text() {
-        let k = EncodingKey {
-            key: "/a\u{0}b/ü".into(),
-            encoding: "gzip".into(),
-        };
+        let k = EncodingKey::new("/a\u{0}b/ü", "gzip");
         assert_eq!(EncodingKey::from_bytes(k.to_bytes()), k);
+        assert!(k.is_of("/a\u{0}b/ü") && !k.is_of("/a"));
+        assert_eq!(k.encoding(), "gzip");
+        // The stored layout: key length, key, name.
+        assert_eq!(EncodingKey::new("/k", "br").into_bytes(), b"\0\0\0\x02/kbr");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn encoding_keys_sort_as_their_text_pairs(a in (".{0,6}", ".{0,4}"), b in (".{0,6}", ".{0,4}")) {
+            let (x, y) = (EncodingKey::new(&a.0, &a.1), EncodingKey::new(&b.0, &b.1));
+            proptest::prop_assert_eq!(x.cmp(&y), a.cmp(&b));
+            proptest::prop_assert_eq!(x == y, a == b);
+        }
     }
 
     #[test]

@@ -537,7 +537,9 @@ impl<M: Memory> State<M> {
 
     /// Drains the change feed (see the module docs).
     pub fn take_changes(&mut self) -> Changes {
-        std::mem::take(&mut self.changes)
+        let changes = std::mem::take(&mut self.changes);
+        self.store.keep_written(&changes.keys);
+        changes
     }
 
     /// Metadata of one asset and its encodings.

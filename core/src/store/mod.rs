@@ -85,10 +85,12 @@ pub mod blob;
 pub mod record_region;
 pub mod record_store;
 pub mod records;
+mod written;
 
 use blob::{BlobRegion, Extent};
 use ic_stable_structures::{Memory, StableBTreeMap};
 use records::{AssetRecord, EncodingKey, EncodingRecord};
+use written::Written;
 
 /// Virtual memory ids (see the layout diagram above).
 pub mod memory_ids {
@@ -129,6 +131,8 @@ pub struct Store<M: Memory> {
     assets: StableBTreeMap<String, AssetRecord, M>,
     encodings: StableBTreeMap<EncodingKey, EncodingRecord, M>,
     blob: BlobRegion<M>,
+    /// Heap copy of recently created assets (see `written.rs` and [`Store::keep_written`]).
+    written: Written,
 }
 
 impl<M: Memory> Store<M> {
@@ -138,6 +142,7 @@ impl<M: Memory> Store<M> {
             assets: StableBTreeMap::init(assets),
             encodings: StableBTreeMap::init(encodings),
             blob,
+            written: Written::default(),
         }
     }
 
@@ -153,7 +158,10 @@ impl<M: Memory> Store<M> {
 
     /// Asset metadata.
     pub fn asset(&self, key: &str) -> Option<AssetRecord> {
-        self.assets.get(&key.to_string())
+        match self.written.get(key) {
+            Some(asset) => Some(asset.record.clone()),
+            None => self.assets.get(&key.to_string()),
+        }
     }
 
     /// Whether `key` exists.
@@ -173,7 +181,14 @@ impl<M: Memory> Store<M> {
 
     /// Inserts or replaces metadata (encodings are untouched).
     pub fn put_asset(&mut self, key: &str, record: AssetRecord) {
-        self.assets.insert(key.to_string(), record);
+        let created = self.assets.insert(key.to_string(), record.clone()).is_none();
+        self.written.put_asset(key, &record, created);
+    }
+
+    /// Drops the heap copy of created assets whose key is not in `changed` (call when draining
+    /// the change feed with its keys: the copy then holds at most one update call's assets).
+    pub fn keep_written(&mut self, changed: &std::collections::BTreeSet<String>) {
+        self.written.retain(|key| changed.contains(key));
     }
 
     /// One encoding.
@@ -183,6 +198,9 @@ impl<M: Memory> Store<M> {
 
     /// All encodings of `key`, sorted by name.
     pub fn encodings_of(&self, key: &str) -> Vec<(String, EncodingRecord)> {
+        if let Some(asset) = self.written.get(key) {
+            return asset.encodings.iter().map(|(name, record)| (name.clone(), record.clone())).collect();
+        }
         self.encodings
             .range(EncodingKey::new(key, "")..)
             .take_while(|e| e.key().is_of(key))
@@ -192,6 +210,7 @@ impl<M: Memory> Store<M> {
 
     /// Sets an encoding, freeing the extents of the one it replaces.
     pub fn set_encoding(&mut self, key: &str, encoding: &str, record: EncodingRecord) {
+        self.written.set_encoding(key, encoding, &record);
         if let Some(old) = self.encodings.insert(EncodingKey::new(key, encoding), record) {
             self.free_extents(&old.extents);
         }
@@ -199,6 +218,7 @@ impl<M: Memory> Store<M> {
 
     /// Removes an encoding and frees its content; returns whether it existed.
     pub fn unset_encoding(&mut self, key: &str, encoding: &str) -> bool {
+        self.written.unset_encoding(key, encoding);
         match self.encodings.remove(&EncodingKey::new(key, encoding)) {
             Some(old) => {
                 self.free_extents(&old.extents);
@@ -213,6 +233,7 @@ impl<M: Memory> Store<M> {
         for (encoding, _) in self.encodings_of(key) {
             self.unset_encoding(key, &encoding);
         }
+        self.written.delete_asset(key);
         self.assets.remove(&key.to_string()).is_some()
     }
 

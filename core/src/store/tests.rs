@@ -1,4 +1,5 @@
-//! Property tests of the store against a naive model (a map of byte vectors).
+//! Property tests of the store against a naive model (a map of byte vectors), and of its heap
+//! copy of created assets against a store reopened over the same memories (which has none).
 
 use super::*;
 use ic_stable_structures::memory_manager::{MemoryId, MemoryManager};
@@ -9,7 +10,10 @@ use std::collections::BTreeMap;
 type Mem = ic_stable_structures::memory_manager::VirtualMemory<VectorMemory>;
 
 fn store() -> Store<Mem> {
-    let mm = MemoryManager::init(VectorMemory::default());
+    open(&MemoryManager::init(VectorMemory::default()))
+}
+
+fn open(mm: &MemoryManager<VectorMemory>) -> Store<Mem> {
     let m = |id: u8| mm.get(MemoryId::new(id));
     let blob = BlobRegion::init(
         m(memory_ids::BLOB_DATA),
@@ -31,6 +35,10 @@ enum Op {
     Unset(u8, u8),
     Delete(u8),
     Clear,
+    /// Replace an existing asset's record with one of this content type.
+    Retype(u8, u8),
+    /// Drain the change feed: keep the heap copy of the keys in this mask.
+    Keep(u8),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -40,6 +48,8 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0..6u8, 0..3u8).prop_map(|(k, e)| Op::Unset(k, e)),
         2 => (0..6u8).prop_map(Op::Delete),
         1 => Just(Op::Clear),
+        2 => (0..6u8, any::<u8>()).prop_map(|(k, t)| Op::Retype(k, t)),
+        2 => any::<u8>().prop_map(Op::Keep),
     ]
 }
 
@@ -72,7 +82,8 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
     #[test]
     fn store_matches_model(ops in proptest::collection::vec(op(), 1..60)) {
-        let mut s = store();
+        let mm = MemoryManager::init(VectorMemory::default());
+        let mut s = open(&mm);
         let mut model: BTreeMap<(String, String), Vec<u8>> = BTreeMap::new();
         for op in ops {
             match op {
@@ -97,8 +108,22 @@ proptest! {
                     s.clear();
                     model.clear();
                 }
+                Op::Retype(k, t) => {
+                    if s.contains(&key(k)) {
+                        s.put_asset(&key(k), AssetRecord { content_type: format!("t{t}"), ..record() });
+                    }
+                }
+                Op::Keep(mask) => {
+                    let keep = (0..6u8).filter(|k| mask & (1 << k) != 0).map(key).collect();
+                    s.keep_written(&keep);
+                }
             }
             check_tiling(&s);
+            let stable = open(&mm);
+            for k in (0..6u8).map(key) {
+                prop_assert_eq!(s.asset(&k), stable.asset(&k));
+                prop_assert_eq!(s.encodings_of(&k), stable.encodings_of(&k));
+            }
         }
         for ((k, e), content) in &model {
             let r = s.encoding(k, e).unwrap();

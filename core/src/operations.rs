@@ -21,7 +21,7 @@ use crate::store::records::{AssetRecord, EncodingRecord};
 use crate::store::Store;
 use crate::types::{BatchOperationKind, CreateAssetArguments, SetAssetPropertiesArguments};
 use ic_stable_structures::Memory;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Content bytes one message may hash for a commit; a commit with more content continues in
 /// later messages (see `State::commit_batch`).
@@ -80,7 +80,7 @@ struct View<'a, M: Memory> {
     store: &'a Store<M>,
     /// A `Clear` came earlier: no asset of the store and no chunk exists any more.
     cleared: bool,
-    overlay: HashMap<String, bool>,
+    overlay: FxHashMap<String, bool>,
 }
 
 impl<M: Memory> View<'_, M> {
@@ -101,9 +101,9 @@ pub(crate) fn validate<M: Memory>(
     let mut view = View {
         store,
         cleared: false,
-        overlay: HashMap::new(),
+        overlay: FxHashMap::default(),
     };
-    let mut used = HashSet::new();
+    let mut used = FxHashSet::default();
     let mut plan = Vec::with_capacity(ops.len());
     for (index, op) in ops.iter().enumerate() {
         let step = validate_one(&mut view, batches, &mut used, op)
@@ -116,7 +116,7 @@ pub(crate) fn validate<M: Memory>(
 fn validate_one<M: Memory>(
     view: &mut View<'_, M>,
     batches: &Batches<M>,
-    used: &mut HashSet<u64>,
+    used: &mut FxHashSet<u64>,
     op: &BatchOperationKind,
 ) -> Result<Step<Pending>, OperationError> {
     let need = |view: &View<'_, M>, key: &str| {

@@ -21,6 +21,7 @@ const CANISTER_ID: Principal = Principal::from_slice(&[0, 0, 0, 0, 0, 0, 0, 2, 1
 const NOW_NS: u64 = 1_763_000_000_000_000_000;
 
 struct Canister {
+    memory: VectorMemory,
     state: State<VectorMemory>,
     certifier: Certifier,
     signer: SubnetSigner,
@@ -31,11 +32,12 @@ struct Canister {
 impl Canister {
     fn new() -> Canister {
         let installer = Principal::from_slice(&[7; 29]);
-        let mut state = State::init(VectorMemory::default(), installer, None).unwrap();
+        let memory = VectorMemory::default();
+        let mut state = State::init(memory.clone(), installer, None).unwrap();
         let certifier = Certifier::rebuild(&mut state).unwrap();
         let signer = SubnetSigner::from_seed([3; 32]);
         let certificate = signer.certificate(CANISTER_ID, &certifier.root_hash(), NOW_NS);
-        Canister { state, certifier, signer, certificate, caller: Caller { principal: installer, is_controller: true } }
+        Canister { memory, state, certifier, signer, certificate, caller: Caller { principal: installer, is_controller: true } }
     }
 
     fn store(&mut self, key: &str, content_type: &str, content: &[u8]) {
@@ -234,4 +236,38 @@ fn records_follow_content_through_replacement_reuse_deletion_and_clear() {
     assert_eq!(rebuilt.root_hash(), c.certifier.root_hash());
     c.certifier = rebuilt;
     assert_eq!(c.get("/e.bin").body.as_slice(), second.as_slice());
+}
+
+/// A canister whose memory 13 still holds record bytes (the layout before the record region)
+/// and whose memory 15 is not a record region: the index is reset on load and every record is
+/// rebuilt from metadata, so the site is served as before.
+#[test]
+fn records_of_the_layout_before_the_record_region_are_rebuilt() {
+    use asset_canister_core::store::memory_ids;
+    use ic_stable_structures::memory_manager::{MemoryId, MemoryManager};
+    use ic_stable_structures::{Memory, StableBTreeMap};
+
+    let mut c = Canister::new();
+    c.store("/index.html", "text/html", b"<html>home</html>");
+    c.store("/docs/404.html", "text/html", b"<html>missing</html>");
+    let expected = c.certifier.root_hash();
+    let memory = VectorMemory::default();
+    let mut raw = vec![0u8; (c.memory.size() * 65536) as usize];
+    c.memory.read(0, &mut raw);
+    memory.grow(c.memory.size());
+    memory.write(0, &raw);
+    {
+        let mm = MemoryManager::init(memory.clone());
+        let mut old: StableBTreeMap<String, Vec<u8>, _> = StableBTreeMap::new(mm.get(MemoryId::new(memory_ids::RECORD_INDEX)));
+        old.insert("/index.html".into(), vec![1; 300]);
+        mm.get(MemoryId::new(memory_ids::RECORDS)).write(0, b"none");
+    }
+    c.state = State::load(memory.clone());
+    c.memory = memory;
+    assert!(c.state.record_addresses_after(None, 10).is_empty(), "the old index is reset");
+    c.certifier = Certifier::rebuild(&mut c.state).unwrap();
+    assert_eq!(c.certifier.root_hash(), expected);
+    assert_eq!(c.state.record_addresses_after(None, 10).len(), 2);
+    assert_eq!(c.get("/").body.as_slice(), b"<html>home</html>");
+    assert_eq!(c.get("/docs/x").body.as_slice(), b"<html>missing</html>");
 }

@@ -38,9 +38,13 @@
 //!  | 10   StableBTreeMap free_by_size      (len, offset)          ()                       |
 //!  | 11   StableCell<u64> blob end         -                      end mark                 |
 //!  | 12   StableCell<Settings>             -                      limits, last change (35B)|
-//!  | 13   StableBTreeMap cert_records      key text               certification record:    |
-//!  |                                                              responses, hashes, hashed|
-//!  |                                                              response set (record.rs) |
+//!  | 13   StableBTreeMap record_index      key text               record address u64       |
+//!  | 15   record region (raw bytes)        address -------------> certification record:   |
+//!  |                                                              tables, content locators,|
+//!  |                                                              responses, response sets |
+//!  |                                                              (record.rs), in blocks of|
+//!  |                                                              size classes (see        |
+//!  |                                                              record_region.rs)        |
 //!  +--------------------------------------------------------------------------------------+
 //!
 //!  blob region (memory 8):
@@ -279,7 +283,7 @@ impl<M: Memory> Store<M> {
     /// Bytes `[from, end)` of the content a [`EncodingRecord::locator`] designates; `None` when
     /// the locator is malformed, points outside the blob region, or is shorter than `end`.
     pub fn read_located(&self, locator: &[u8], from: u64, end: u64) -> Option<Vec<u8>> {
-        if locator.len() % Extent::ENCODED_LEN != 0 || from > end {
+        if !locator.len().is_multiple_of(Extent::ENCODED_LEN) || from > end {
             return None;
         }
         let extents = locator.chunks_exact(Extent::ENCODED_LEN).map(Extent::decode);

@@ -24,8 +24,9 @@
 //!          the certificate expression every response carries) | the names and values, in
 //!          order, as one UTF-8 text (validated once per response, not once per header)
 //! ```
-//! Everything a request needs before choosing a response ends at `table_end`, which is why the
-//! locators come first: a small asset's record is read in one piece up to its first response.
+//! Everything a request needs to choose a response ends at `table_end`; the locators follow the
+//! tables, so a small asset's record is read in one piece up to its first response, while a
+//! large asset's (one extent per uploaded chunk) are read only for the variant served.
 
 mod view;
 
@@ -125,6 +126,7 @@ impl<'a> Writer<'a> {
         let variants = self.asset.map_or(&[][..], |a| &a.variants[..]);
         let page_variants = self.page.map_or(&[][..], |p| &p.variants[..]);
         let locator_of = |e: Encoding| variants.iter().find(|v| v.view.encoding == e).map_or(&[][..], |v| &v.view.locator[..]);
+        let table_end = self.out.len();
         let mut table: Vec<Vec<u8>> = Vec::new();
         let mut variant_locators = Vec::new();
         for v in variants {
@@ -134,7 +136,6 @@ impl<'a> Writer<'a> {
         for (encoding, _, _) in page_variants {
             page_locators.push(self.span(locator_of(*encoding)));
         }
-        let table_end = self.out.len();
         let text = &expression.text;
         for (v, locator) in variants.iter().zip(&variant_locators) {
             let full = v.full.as_ref().map_or([0; 8], |r| self.response(r, text));

@@ -281,24 +281,30 @@ impl<M: Memory> Store<M> {
     }
 
     /// Bytes `[from, end)` of the content a [`EncodingRecord::locator`] designates; `None` when
-    /// the locator is malformed, points outside the blob region, or is shorter than `end`.
+    /// the locator is malformed, an extent it reads lies outside the blob region, or the content
+    /// is shorter than `end`. Only the extents overlapping the range are checked and read.
     pub fn read_located(&self, locator: &[u8], from: u64, end: u64) -> Option<Vec<u8>> {
         if !locator.len().is_multiple_of(Extent::ENCODED_LEN) || from > end {
             return None;
         }
-        let extents = locator.chunks_exact(Extent::ENCODED_LEN).map(Extent::decode);
         let blob_end = self.blob.end();
-        let mut total = 0u64;
-        for e in extents.clone() {
-            e.offset.checked_add(e.len).filter(|&x| x <= blob_end)?;
-            total = total.checked_add(e.len)?;
+        let mut out = Vec::with_capacity(usize::try_from(end - from).ok()?);
+        let mut at = 0u64;
+        for bytes in locator.chunks_exact(Extent::ENCODED_LEN) {
+            if at >= end {
+                break;
+            }
+            let extent = Extent::decode(bytes);
+            let hi = at.checked_add(extent.len)?;
+            if hi > from {
+                extent.offset.checked_add(extent.len).filter(|&x| x <= blob_end)?;
+                let s = from.max(at) - at;
+                let e = end.min(hi) - at;
+                self.blob.append_to(extent, s, e - s, &mut out);
+            }
+            at = hi;
         }
-        if end > total {
-            return None;
-        }
-        let mut out = Vec::with_capacity((end - from) as usize);
-        self.append_range(extents, from, end, &mut out);
-        Some(out)
+        (out.len() as u64 == end - from).then_some(out)
     }
 
     /// Appends bytes `[from, end)` of the concatenated `extents` to `out`.

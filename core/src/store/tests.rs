@@ -130,6 +130,12 @@ proptest! {
             prop_assert_eq!(&s.read(&r, 0, u64::MAX), content);
             let mid = content.len() as u64 / 3;
             prop_assert_eq!(s.read(&r, mid, 17), content[mid as usize..(mid as usize + 17).min(content.len())].to_vec());
+            let len = content.len() as u64;
+            let locator = r.locator();
+            prop_assert_eq!(s.read_located(&locator, 0, len), Some(content.clone()));
+            let to = (mid + 17).min(len);
+            prop_assert_eq!(s.read_located(&locator, mid, to), Some(content[mid as usize..to as usize].to_vec()));
+            prop_assert_eq!(s.read_located(&locator, 0, len + 1), None);
         }
         let stored: usize = s.keys_page(0, u64::MAX).iter().map(|k| s.encodings_of(k).len()).sum();
         prop_assert_eq!(stored, model.len());
@@ -137,4 +143,23 @@ proptest! {
         prop_assert_eq!(s.blob().end(), 0);
         prop_assert!(s.blob().free_extents().is_empty());
     }
+}
+
+#[test]
+fn malformed_locators_read_nothing() {
+    let mut s = store();
+    let extent = s.blob_mut().write_new(b"0123456789");
+    let r = EncodingRecord { modified_ns: 0, total_length: 10, sha256: [0; 32], part_sha256: vec![], extents: vec![extent] };
+    let locator = r.locator();
+    assert_eq!(s.read_located(&locator, 2, 5).as_deref(), Some(&b"234"[..]));
+    assert_eq!(s.read_located(&locator[..15], 0, 1), None, "not a whole number of extents");
+    assert_eq!(s.read_located(&locator, 5, 2), None, "reversed range");
+    let outside = Extent { offset: s.blob().end(), len: 4 };
+    let mut bad = Vec::new();
+    outside.encode_into(&mut bad);
+    assert_eq!(s.read_located(&bad, 0, 4), None, "extent past the blob region");
+    let huge = Extent { offset: u64::MAX - 1, len: 4 };
+    let mut bad = Vec::new();
+    huge.encode_into(&mut bad);
+    assert_eq!(s.read_located(&bad, 0, 4), None, "offset overflow");
 }

@@ -11,7 +11,8 @@ fn encoding() -> impl Strategy<Value = EncodingView> {
     let encoding = prop_oneof![Just(Encoding::Br), Just(Encoding::Gzip), Just(Encoding::Identity)];
     // Lengths around the part size, so 206 parts and the no-`full` case both occur.
     let length = prop_oneof![0..64u64, (CHUNK_SIZE - 2)..(3 * CHUNK_SIZE + 2)];
-    let locator = proptest::collection::vec(any::<u8>(), 0..80);
+    // Short locators (read with the tables) and long ones (read on their own, as a large asset's).
+    let locator = prop_oneof![proptest::collection::vec(any::<u8>(), 0..80), proptest::collection::vec(any::<u8>(), 600..1200)];
     (encoding, length, any::<[u8; 32]>(), any::<u8>(), locator).prop_map(|(encoding, length, sha256, seed, locator)| {
         let parts = if length <= CHUNK_SIZE { 0 } else { length.div_ceil(CHUNK_SIZE) as usize };
         let part_sha256 = (0..parts).map(|i| [seed.wrapping_add(i as u8); 32]).collect();

@@ -26,7 +26,7 @@ thread_local! {
 /// Certifies every stored asset and sets `certified_data`; call at the end of `init` and
 /// `post_upgrade` (the certifier is heap state and does not survive an upgrade). Writes the
 /// records of assets that have no current one (after a layout change).
-pub(crate) fn rebuild<M: Memory>(state: &mut State<M>) {
+pub(crate) fn rebuild<M: Memory + Clone + 'static>(state: &mut State<M>) {
     SELF_ID.with(|_| ());
     match Certifier::rebuild(state) {
         Ok(certifier) => {
@@ -40,7 +40,7 @@ pub(crate) fn rebuild<M: Memory>(state: &mut State<M>) {
 /// Re-certifies what the current update call changed and sets `certified_data` once; call at
 /// the end of every update that may change assets. Traps (rolling the call back) if the store
 /// and its metadata disagree, so no change is ever served uncertified.
-pub(crate) fn certify_changes<M: Memory>(state: &mut State<M>) {
+pub(crate) fn certify_changes<M: Memory + Clone + 'static>(state: &mut State<M>) {
     match CERTIFIER.with_borrow_mut(|c| c.sync(state)) {
         Ok(Some(root)) => ic_cdk::api::certified_data_set(root),
         Ok(None) => {}
@@ -116,6 +116,9 @@ fn certified_tree(_: crate::http::CertifiedTreeArg) -> asset_canister_core::type
     let certificate = ic_cdk::api::data_certificate().unwrap_or_else(|| ic_cdk::trap("no data certificate in this call"));
     asset_canister_core::types::CertifiedTree {
         certificate: certificate.into(),
-        tree: CERTIFIER.with_borrow(|c| c.certified_tree()).into(),
+        tree: CERTIFIER
+            .with_borrow(|c| c.certified_tree())
+            .unwrap_or_else(|error| ic_cdk::trap(format!("certified tree unreadable: {error}")))
+            .into(),
     }
 }

@@ -108,6 +108,7 @@ pub struct State<M: Memory> {
     permissions: Permissions<VM<M>>,
     settings: StableCell<Settings, VM<M>>,
     records: RecordStore<VM<M>>,
+    cert_tree: VM<M>,
     evidence: HashMap<u64, EvidenceComputation>,
     hashing: ChunkHashing,
     state_hash: StateHashJob,
@@ -138,6 +139,7 @@ impl<M: Memory> State<M> {
             permissions: Permissions::init(m(ids::PERMISSIONS)),
             settings: StableCell::init(m(ids::SETTINGS), Settings::default()),
             records: RecordStore::init(m(ids::RECORDS), m(ids::RECORD_INDEX)),
+            cert_tree: m(ids::CERT_TREE),
             evidence: HashMap::new(),
             hashing: ChunkHashing::default(),
             state_hash: StateHashJob::default(),
@@ -593,6 +595,14 @@ impl<M: Memory> State<M> {
     /// Frees every certification record (after a clear).
     pub fn clear_records(&mut self) {
         self.records.clear();
+    }
+
+    /// The memory holding the certification trees (its layout is `certification`'s).
+    pub fn cert_tree_memory(&self) -> VM<M>
+    where
+        M: Clone,
+    {
+        self.cert_tree.clone()
     }
 
     /// Keys with the addresses of their certification records, after `after` (from the first

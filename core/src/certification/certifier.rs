@@ -12,9 +12,11 @@ use super::paths::{self, INDEX};
 use super::record::{self, RecordError, RecordSummary, RecordView};
 use super::response_hash::ResponseHasher;
 use super::responses::{AssetResponses, CertifiedResponse, Expression, FallbackPage};
-use super::tree::{CertPath, ResponseSet, Trees};
+use super::stable_tree::ArenaMemory;
+use super::tree::{CertPath, Proven, ResponseSet, Trees};
 use super::CertifyError;
 use ic_certification::Hash;
+use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What the heap keeps of one certified asset.
@@ -143,23 +145,43 @@ impl Default for Certifier {
     }
 }
 
+/// Bump whenever the same assets would be certified at other tree paths (alias or fallback
+/// rules): trees stored by an older version are then rebuilt instead of reopened.
+const TREE_RULES_VERSION: u8 = 1;
+
 impl Certifier {
-    /// An empty store: every path answers the certified plain 404.
+    /// An empty store with its trees on the heap: every path answers the certified plain 404.
     pub fn new() -> Certifier {
+        let mut certifier = Certifier::with_trees(Trees::default());
+        certifier.certify_empty().expect("a heap memory holds the trees of an empty store");
+        certifier
+    }
+
+    /// An empty store with its trees created in `memory` (whatever it held is abandoned).
+    pub fn create(memory: ArenaMemory) -> Result<Certifier, CertifyError> {
+        let mut certifier = Certifier::with_trees(Trees::create(memory, tree_stamp(&Expression::new()))?);
+        certifier.certify_empty()?;
+        Ok(certifier)
+    }
+
+    /// A certifier over the trees a certifier of this version stored in `memory`, with no asset
+    /// installed yet (the trees already certify them: install with `certify` false); `None`
+    /// when there are none to reuse.
+    pub fn open(memory: ArenaMemory) -> Result<Option<Certifier>, CertifyError> {
+        Ok(Trees::open(memory, &tree_stamp(&Expression::new()))?.map(Certifier::with_trees))
+    }
+
+    fn with_trees(trees: Trees) -> Certifier {
         let expression = Expression::new();
         let page = FallbackPage::plain_not_found(&expression);
         let plain_not_found = (record::encode_page(&page, &expression), page.certified);
-        let mut certifier = Certifier {
-            expression,
-            assets: BTreeMap::new(),
-            paths: BTreeMap::new(),
-            scopes: BTreeMap::new(),
-            plain_not_found,
-            trees: Trees::default(),
-        };
-        certifier.recertify_scope("/");
-        certifier.trees.rehash();
-        certifier
+        Certifier { expression, assets: BTreeMap::new(), paths: BTreeMap::new(), scopes: BTreeMap::new(), plain_not_found, trees }
+    }
+
+    fn certify_empty(&mut self) -> Result<(), CertifyError> {
+        self.recertify_scope("/", true)?;
+        self.trees.rehash()?;
+        Ok(())
     }
 
     /// Applies one commit's changes, writing each changed asset's record to `records`, and
@@ -191,7 +213,7 @@ impl Certifier {
             };
             prepared.push((key, entry));
         }
-        Ok(self.install(prepared))
+        self.install(prepared, true)
     }
 
     /// Writes the record of `key` and returns the heap entry pointing at it.
@@ -222,8 +244,10 @@ impl Certifier {
         &self.expression
     }
 
-    /// Installs prepared entries (`None` removes the key) and returns the root hash.
-    pub(super) fn install(&mut self, prepared: Vec<Prepared>) -> Hash {
+    /// Installs prepared entries (`None` removes the key) and returns the root hash. With
+    /// `certify` false only the heap indexes change: the trees already certify the entries
+    /// (restoring a certifier over reopened trees after an upgrade).
+    pub(super) fn install(&mut self, prepared: Vec<Prepared>, certify: bool) -> Result<Hash, CertifyError> {
         let mut touched_paths = BTreeSet::new();
         let mut touched_scopes = BTreeSet::new();
         for (key, entry) in prepared {
@@ -239,12 +263,15 @@ impl Certifier {
             }
         }
         for path in &touched_paths {
-            self.recertify_path(path);
+            self.recertify_path(path, certify)?;
         }
         for scope in &touched_scopes {
-            self.recertify_scope(scope);
+            self.recertify_scope(scope, certify)?;
         }
-        self.trees.rehash()
+        if certify {
+            self.trees.rehash()?;
+        }
+        Ok(self.trees.root_hash())
     }
 
     /// Whether `key` is certified.
@@ -263,8 +290,8 @@ impl Certifier {
     }
 
     /// CBOR of the whole certified tree (the legacy `certified_tree` query).
-    pub fn certified_tree(&self) -> Vec<u8> {
-        self.trees.full_tree_cbor()
+    pub fn certified_tree(&self) -> Result<Vec<u8>, CertifyError> {
+        Ok(self.trees.full_tree_cbor()?)
     }
 
     /// Resolves a canonical request path to an asset or the deepest fallback scope, and opens
@@ -305,18 +332,18 @@ impl Certifier {
         response: &CertifiedResponse,
         request_path: &str,
     ) -> Option<String> {
-        self.trees.v2_header(
-            certificate,
-            &target.cert_path(),
-            target.expr_path(),
-            &self.expression.hash,
-            &response.hash,
-            request_path,
-        )
+        // An exact path's witness below its terminator comes from the heap copy of its set.
+        let set = match target {
+            Target::Asset { served, .. } => self.assets.get(&served.key).map(|a| &a.certified),
+            Target::Fallback { .. } => None,
+        };
+        let proven = Proven { set, expr_hash: &self.expression.hash, hash: &response.hash };
+        self.trees.v2_header(certificate, &target.cert_path(), target.expr_path(), &proven, request_path)
     }
 
-    /// The v1 `IC-Certificate` header value for a request to `path`.
-    pub fn v1_certificate_header(&self, certificate: &[u8], path: &str) -> String {
+    /// The v1 `IC-Certificate` header value for a request to `path`; `None` when the stored
+    /// tree cannot be read.
+    pub fn v1_certificate_header(&self, certificate: &[u8], path: &str) -> Option<String> {
         self.trees.v1_header(certificate, path)
     }
 
@@ -336,23 +363,26 @@ impl Certifier {
         })
     }
 
-    fn recertify_path(&mut self, path: &str) {
+    fn recertify_path(&mut self, path: &str, certify: bool) -> Result<(), CertifyError> {
         let cert_path = CertPath::Exact(path.to_string());
         let Some((key, asset)) = Self::resolve(&self.assets, path) else {
-            if self.paths.remove(path).is_some() {
-                self.trees.remove(&cert_path);
-                self.trees.set_v1(path, None);
+            if self.paths.remove(path).is_some() && certify {
+                self.trees.remove(&cert_path)?;
+                self.trees.set_v1(path, None)?;
             }
-            return;
+            return Ok(());
         };
         // Inserting replaces what the path certified before: no delete-then-insert walks.
         let served = ServedPath { key: key.clone(), address: asset.address, expr_path: cert_path.expr_path_b64() };
-        self.trees.insert(&cert_path, &asset.certified);
-        self.trees.set_v1(path, asset.v1_sha256);
+        if certify {
+            self.trees.insert(&cert_path, &asset.certified)?;
+            self.trees.set_v1(path, asset.v1_sha256)?;
+        }
         self.paths.insert(path.to_string(), served);
+        Ok(())
     }
 
-    fn recertify_scope(&mut self, scope: &str) {
+    fn recertify_scope(&mut self, scope: &str, certify: bool) -> Result<(), CertifyError> {
         let cert_path = CertPath::Wildcard(scope.to_string());
         let root = scope == "/";
         let page_of = |key: &str| self.assets.get(key).and_then(|a| Some((Some(a.address), a.page.as_ref()?)));
@@ -360,15 +390,28 @@ impl Certifier {
             .or_else(|| root.then(|| page_of(INDEX)).flatten())
             .or_else(|| root.then_some((None, &self.plain_not_found.1)));
         let Some((address, certified)) = page else {
-            if self.scopes.remove(scope).is_some() {
-                self.trees.remove(&cert_path);
+            if self.scopes.remove(scope).is_some() && certify {
+                self.trees.remove(&cert_path)?;
             }
-            return;
+            return Ok(());
         };
         let entry = Scope { address, expr_path: cert_path.expr_path_b64() };
-        self.trees.insert(&cert_path, certified);
+        if certify {
+            self.trees.insert(&cert_path, certified)?;
+        }
         self.scopes.insert(scope.to_string(), entry);
+        Ok(())
     }
+}
+
+/// What stored trees were derived with: the record layout (which fixes every response and its
+/// hash), the expression and the path rules. Trees with another stamp are rebuilt.
+fn tree_stamp(expression: &Expression) -> Hash {
+    let mut hasher = Sha256::new();
+    hasher.update(b"asset-canister certification trees");
+    hasher.update([record::RECORD_VERSION, TREE_RULES_VERSION]);
+    hasher.update(expression.hash);
+    hasher.finalize().into()
 }
 
 #[cfg(test)]

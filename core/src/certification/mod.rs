@@ -27,6 +27,7 @@ mod tree_cbor;
 mod treap;
 
 pub use certifier::{Certifier, Scope, ServedPath, Target};
+pub use stable_tree::{ArenaMemory, StableTreeError};
 pub use input::{AssetView, Change, ContentSource, Encoding, EncodingView, RecordSink};
 pub use record::{PageEntry, RecordError, RecordView, Span, VariantEntry, RECORD_VERSION};
 pub use responses::{AssetResponses, Body, CertifiedResponse, FallbackPage, Variant};
@@ -62,5 +63,13 @@ pub enum CertifyError {
         key: String,
         /// What the store said.
         error: RecordRegionError,
+    },
+    /// The trees in stable memory could not be read or grown; the caller must trap, so the
+    /// update is rolled back with whatever part of the change was written.
+    #[error("certification tree storage: {error}")]
+    TreeStorage {
+        /// What the stable tree reported.
+        #[from]
+        error: StableTreeError,
     },
 }

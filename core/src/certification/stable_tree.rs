@@ -5,7 +5,7 @@
 //!
 //! ```text
 //!  slot 0 (header)   magic "CTRE" | version | clean | high-water | free head | 2 root slots
-//!                    | 2 root hashes as of the last rehash
+//!                    | 2 root hashes as of the last rehash | owner's stamp
 //!  slot n (node)     kind | flags (data clean, subtree clean, overflow) | left | right | child map
 //!                    | overflow head | label len | leaf len | priority | aux | data hash
 //!                    | subtree hash | label ++ leaf inline (48 bytes), else in overflow pieces
@@ -31,12 +31,13 @@ use super::treap::Tree;
 use ic_certification::{Hash, HashTree};
 use ic_stable_structures::Memory;
 use slot::{pieces, Arena};
+use std::rc::Rc;
 use thiserror::Error;
 
 /// Deepest walk (treap depth plus nesting) followed before the arena is taken as corrupt (a
 /// cycle). Treap depth is logarithmic for ordinary labels; only labels chosen to defeat the
 /// priority hash reach this, and they only cost their uploader's canister.
-const MAX_DEPTH: usize = 1024;
+const MAX_DEPTH: usize = 256;
 
 /// Why a stable tree operation failed.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -108,15 +109,60 @@ pub struct Entry {
     pub leaf: Option<Vec<u8>>,
 }
 
+/// A memory handle of any kind, so the certifier's type does not depend on the canister's
+/// memory (stable memory in the canister, a vector in tests).
+#[derive(Clone)]
+pub struct ArenaMemory(Rc<dyn Memory>);
+
+impl ArenaMemory {
+    /// Wraps `memory`.
+    pub fn new(memory: impl Memory + 'static) -> ArenaMemory {
+        ArenaMemory(Rc::new(memory))
+    }
+}
+
+impl std::fmt::Debug for ArenaMemory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ArenaMemory({} pages)", self.0.size())
+    }
+}
+
+impl Memory for ArenaMemory {
+    fn size(&self) -> u64 {
+        self.0.size()
+    }
+    fn grow(&self, pages: u64) -> i64 {
+        self.0.grow(pages)
+    }
+    fn read(&self, offset: u64, dst: &mut [u8]) {
+        self.0.read(offset, dst)
+    }
+    fn write(&self, offset: u64, src: &[u8]) {
+        self.0.write(offset, src)
+    }
+}
+
 /// The tree over its memory.
+#[derive(Debug)]
 pub struct StableTree<M: Memory> {
     arena: Arena<M>,
 }
 
 impl<M: Memory> StableTree<M> {
-    /// A new, empty tree in `memory` (whatever it held is abandoned).
-    pub fn create(memory: M) -> Result<StableTree<M>> {
-        Ok(StableTree { arena: Arena::create(memory)? })
+    /// A new, empty tree in `memory` (whatever it held is abandoned), stamped with what its
+    /// owner derives the content with, so a later version can tell a tree it cannot reuse.
+    pub fn create(memory: M, stamp: Hash) -> Result<StableTree<M>> {
+        Ok(StableTree { arena: Arena::create(memory, stamp)? })
+    }
+
+    /// Whether every change has been rehashed (the header's root hashes are current).
+    pub fn is_clean(&self) -> bool {
+        self.arena.header.clean
+    }
+
+    /// The stamp given to [`StableTree::create`].
+    pub fn stamp(&self) -> Hash {
+        self.arena.header.stamp
     }
 
     /// The tree stored in `memory` (reads only the header); `Ok(None)` when it holds none.
@@ -134,12 +180,12 @@ impl<M: Memory> StableTree<M> {
         self.arena.write_header();
     }
 
-    fn find_path(&self, root: Root, path: &[&[u8]]) -> Result<Option<(u32, slot::Node)>> {
+    fn find_path(&self, root: Root, path: &[&[u8]]) -> Result<Option<slot::View>> {
         let Some((last, init)) = path.split_last() else { return Ok(None) };
         let mut at = self.root(root);
         for label in init {
             match self.arena.find(at, label)? {
-                Some((_, node)) if node.leaf.is_none() => at = node.child,
+                Some(view) if !view.is_leaf() => at = view.child(),
                 _ => return Ok(None),
             }
         }
@@ -148,23 +194,17 @@ impl<M: Memory> StableTree<M> {
 
     /// The entry at `path`, if any (a leaf on the way ends the search unfound).
     pub fn get(&self, root: Root, path: &[&[u8]]) -> Result<Option<Entry>> {
-        Ok(self.find_path(root, path)?.map(|(_, node)| Entry { aux: node.aux, leaf: node.leaf }))
+        let Some(view) = self.find_path(root, path)? else { return Ok(None) };
+        let leaf = view.is_leaf().then(|| self.arena.payload(&view).map(|p| p[view.label_len()..].to_vec())).transpose()?;
+        Ok(Some(Entry { aux: view.aux(), leaf }))
     }
 
     /// The hash of the value at `path` (a leaf's or a map's), if any.
     pub fn value_hash(&self, root: Root, path: &[&[u8]]) -> Result<Option<Hash>> {
         match self.find_path(root, path)? {
-            Some((_, node)) => Ok(Some(self.arena.entry_value_hash(&node)?)),
+            Some(view) => Ok(Some(self.arena.value_hash(&view, 0)?)),
             None => Ok(None),
         }
-    }
-
-    /// Sets the word of the entry at `path`; false when there is none. Hashes are unchanged.
-    pub fn set_aux(&mut self, root: Root, path: &[&[u8]], aux: u64) -> Result<bool> {
-        let Some((index, mut node)) = self.find_path(root, path)? else { return Ok(false) };
-        node.aux = aux;
-        self.arena.write(index, &node);
-        Ok(true)
     }
 
     /// Puts `value` at `path` with `aux`, replacing what was there (and freeing its slots) and
@@ -273,7 +313,15 @@ impl<M: Memory> StableTree<M> {
 
     /// Appends the CBOR of [`StableTree::witness`] to `out`, written while walking.
     pub fn witness_cbor(&self, root: Root, path: &[&[u8]], out: &mut Vec<u8>) -> Result<()> {
-        self.arena.map_witness_cbor(self.root(root), path, out, 0)
+        self.arena.map_witness_cbor(self.root(root), path, None, out, 0)
+    }
+
+    /// [`StableTree::witness_cbor`] of `path ++ rest` where the caller holds the value at `path`
+    /// (a heap tree it inserted there, identical to the arena's copy): `value` writes that
+    /// value's witness of `rest`, so the walk reads no slot below `path`. Serving uses it for
+    /// the response set under a path's terminator (most of the walk, at heap speed).
+    pub fn witness_cbor_onto(&self, root: Root, path: &[&[u8]], value: &dyn Fn(&mut Vec<u8>), out: &mut Vec<u8>) -> Result<()> {
+        self.arena.map_witness_cbor(self.root(root), path, Some(value), out, 0)
     }
 
     /// A whole top-level map, nothing pruned.

@@ -12,7 +12,7 @@ use super::input::{AssetView, Change, ContentSource, Encoding, EncodingView, Rec
 use super::record::{RecordError, RecordSummary};
 use super::response_hash::ResponseHasher;
 use super::responses::AssetResponses;
-use super::{Certifier, CertifyError};
+use super::{ArenaMemory, Certifier, CertifyError};
 use crate::state::{self, State};
 use crate::store::record_region::RecordRegionError;
 use ic_certification::Hash;
@@ -81,8 +81,22 @@ impl Certifier {
     /// alone (no metadata read, no response decoded or hashed); any other asset (no record yet,
     /// or one written by a canister that built responses differently) is built from its
     /// metadata and its record rewritten. Records of keys no longer stored are freed.
-    pub fn rebuild<M: Memory>(state: &mut State<M>) -> Result<Certifier, CertifyError> {
-        let mut certifier = Certifier::new();
+    ///
+    /// The trees are reopened from `state`'s tree memory when this version stored them: every
+    /// commit updated them in the message that changed the store, so they certify the store
+    /// already and only the heap indexes are installed (no tree node read, written or hashed).
+    /// Otherwise (fresh install, older version, unfinished change) they are built anew.
+    pub fn rebuild<M: Memory + Clone + 'static>(state: &mut State<M>) -> Result<Certifier, CertifyError> {
+        let memory = ArenaMemory::new(state.cert_tree_memory());
+        match Certifier::open(memory.clone())? {
+            Some(certifier) => certifier.fill(state, false),
+            None => Certifier::create(memory)?.fill(state, true),
+        }
+    }
+
+    /// Installs every asset of `state`, certifying it in the trees when `certify`.
+    fn fill<M: Memory>(mut self, state: &mut State<M>, certify: bool) -> Result<Certifier, CertifyError> {
+        let certifier = &mut self;
         let mut hasher = ResponseHasher::default();
         let mut stale = Vec::new();
         let mut after: Option<String> = None;
@@ -101,7 +115,7 @@ impl Certifier {
                     }
                 }
             }
-            certifier.install(prepared);
+            certifier.install(prepared, certify)?;
             after = Some(last);
         }
         // Assets without a current record (every asset, after a layout change) are built from
@@ -120,7 +134,7 @@ impl Certifier {
                 let page = certifier.page_of(&view, &mut hasher);
                 prepared.push((key.clone(), Some(certifier.store(&key, responses, page, state)?)));
             }
-            certifier.install(prepared);
+            certifier.install(prepared, certify)?;
             after = Some(last);
         }
         for key in stale {
@@ -128,20 +142,20 @@ impl Certifier {
                 state.remove_record(&key);
             }
         }
-        Ok(certifier)
+        Ok(self)
     }
 
     /// Drains `state`'s change feed into the certifier, storing the record of every changed
     /// asset. Returns the new root hash for `certified_data` when anything changed. On error
     /// the caller must trap, so the update that changed the store is rolled back with it.
-    pub fn sync<M: Memory>(&mut self, state: &mut State<M>) -> Result<Option<Hash>, CertifyError> {
+    pub fn sync<M: Memory + Clone + 'static>(&mut self, state: &mut State<M>) -> Result<Option<Hash>, CertifyError> {
         let changes = state.take_changes();
         if changes.is_empty() {
             return Ok(None);
         }
         if changes.cleared {
             state.clear_records();
-            *self = Certifier::rebuild(state)?;
+            *self = Certifier::create(ArenaMemory::new(state.cert_tree_memory()))?.fill(state, true)?;
             return Ok(Some(self.root_hash()));
         }
         let feed: Vec<Change> = changes

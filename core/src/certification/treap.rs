@@ -20,7 +20,9 @@
 //! dirty nodes, recomputed on the fly) is always the digest of every witness [`Tree::witness`]
 //! returns.
 
-use ic_certification::{empty, fork, fork_hash, labeled, labeled_hash, leaf, leaf_hash, pruned, Hash, HashTree};
+use ic_certification::{empty, fork, fork_hash, labeled, labeled_hash, leaf, leaf_hash, Hash, HashTree};
+#[cfg(test)]
+use ic_certification::pruned;
 use std::cmp::Ordering;
 use std::sync::{Arc, LazyLock};
 
@@ -141,6 +143,7 @@ fn priority(label: &[u8]) -> u64 {
     h ^ (h >> 33)
 }
 
+#[cfg(test)]
 fn pruned_link(link: &Link) -> Option<HashTree> {
     link.as_deref().map(|n| pruned(n.subtree_hash()))
 }
@@ -158,6 +161,7 @@ impl Map {
         None
     }
 
+    #[cfg(test)]
     fn is_empty(&self) -> bool {
         self.root.is_none()
     }
@@ -172,6 +176,7 @@ impl Map {
     }
 
     /// Removes `label`, marking the nodes above it dirty; false when it was absent.
+    #[cfg(test)]
     fn remove(&mut self, label: &[u8]) -> bool {
         self.get(label).is_some() && remove(&mut self.root, label)
     }
@@ -187,6 +192,7 @@ impl Map {
     /// Proof of `label` with its value witnessed by `inner`, or proof of its absence (every label
     /// on the search path revealed, values pruned: the absent label's neighbours in order are
     /// always on that path).
+    #[cfg(test)]
     fn witness(&self, label: &[u8], inner: impl FnOnce(&Tree) -> HashTree) -> HashTree {
         let present = self.get(label).is_some();
         witness(&self.root, label, present, inner).unwrap_or_else(empty)
@@ -201,6 +207,7 @@ impl Map {
     }
 }
 
+#[cfg(test)]
 fn witness(link: &Link, label: &[u8], present: bool, inner: impl FnOnce(&Tree) -> HashTree) -> Option<HashTree> {
     let n = link.as_deref()?;
     let on_path = || if present { pruned(n.data_hash()) } else { labeled(&n.label[..], pruned(n.value.hash())) };
@@ -269,6 +276,7 @@ fn find_dirty<'a>(link: &'a mut Link, label: &[u8]) -> Option<&'a mut Node> {
     }
 }
 
+#[cfg(test)]
 fn remove(link: &mut Link, label: &[u8]) -> bool {
     let Some(n) = link.as_deref_mut() else { return false };
     n.hash = None;
@@ -285,6 +293,7 @@ fn remove(link: &mut Link, label: &[u8]) -> bool {
 }
 
 /// Joins two treaps whose labels are all ordered `left < right`.
+#[cfg(test)]
 fn merge(left: Link, right: Link) -> Link {
     match (left, right) {
         (None, side) | (side, None) => side,
@@ -324,6 +333,7 @@ impl Tree {
     }
 
     /// The subtree at `path`, if any.
+    #[cfg(test)]
     pub fn get(&self, path: &[Vec<u8>]) -> Option<&Tree> {
         match path.split_first() {
             None => Some(self),
@@ -349,6 +359,7 @@ impl Tree {
     }
 
     /// Removes the subtree at `path` and every map left empty above it; false when absent.
+    #[cfg(test)]
     pub fn remove(&mut self, path: &[Vec<u8>]) -> bool {
         if path.is_empty() || self.get(path).is_none() {
             return false;
@@ -357,6 +368,7 @@ impl Tree {
         true
     }
 
+    #[cfg(test)]
     fn remove_present(&mut self, path: &[Vec<u8>]) {
         let (Some((first, rest)), Tree::Map(map)) = (path.split_first(), self) else { return };
         let map = Arc::make_mut(map);
@@ -373,6 +385,7 @@ impl Tree {
 
     /// Witness for `path`, as `NestedTree::witness` builds it: the path's subtree revealed
     /// (a leaf reached early is revealed and ends the walk), or a proof of absence.
+    #[cfg(test)]
     pub fn witness(&self, path: &[Vec<u8>]) -> HashTree {
         match (path.split_first(), self) {
             (None, tree) => tree.full(),

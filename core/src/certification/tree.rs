@@ -15,6 +15,7 @@
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
+use super::stable_tree::{ArenaMemory, Root, StableTree, StableTreeError, Value};
 use super::treap::Tree;
 use super::tree_cbor;
 use ic_certification::{fork, fork_hash, labeled, labeled_hash, merge_hash_trees, pruned, Hash, HashTree};
@@ -96,136 +97,169 @@ impl ResponseSet {
     }
 }
 
-/// Both certification trees.
-#[derive(Debug, Default)]
+/// The response a v2 header proves: its hash, under the expression, in the response set
+/// certified at the header's path.
+#[derive(Debug, Clone, Copy)]
+pub struct Proven<'a> {
+    /// The set certified at an exact path, when the caller holds the heap copy of what the tree
+    /// holds there: the witness below the path is then written from it.
+    pub set: Option<&'a ResponseSet>,
+    /// The certificate expression's hash.
+    pub expr_hash: &'a Hash,
+    /// The response's hash.
+    pub hash: &'a Hash,
+}
+
+/// Both certification trees, in one stable-memory arena (see [`stable_tree`](super::stable_tree)).
+#[derive(Debug)]
 pub struct Trees {
-    /// The map under the `http_assets` label: path to body sha256.
-    v1: Tree,
-    /// `labeled_hash("http_assets", v1 hash)` as of the last [`Trees::rehash`], cleared by any
-    /// v1 change: every v2 certificate header prunes the v1 tree to it, so serving reads it
-    /// instead of hashing per request.
-    v1_labeled: Option<Hash>,
-    /// The subtree under the `http_expr` label.
-    v2: Tree,
+    tree: StableTree<ArenaMemory>,
+    /// `labeled_hash("http_assets", v1 hash)` as of the last [`Trees::rehash`]: every v2
+    /// certificate header prunes the v1 tree to it, so serving reads it instead of hashing.
+    v1_labeled: Hash,
+    /// `labeled_hash("http_expr", v2 hash)` as of the last [`Trees::rehash`].
+    v2_labeled: Hash,
+}
+
+impl Default for Trees {
+    /// Empty trees in a heap memory (a certifier not yet rebuilt from a canister's state).
+    fn default() -> Self {
+        let memory = ArenaMemory::new(ic_stable_structures::VectorMemory::default());
+        Trees::create(memory, [0; 32]).expect("an empty vector memory grows by one page")
+    }
 }
 
 impl Trees {
-    /// Certifies `responses` at `path`, replacing whatever was certified there. The set is
-    /// shared, not copied or rehashed, so an asset served at several paths is hashed once.
-    pub fn insert(&mut self, path: &CertPath, responses: &ResponseSet) {
-        let tree_path = path.tree_path();
+    /// Empty trees in `memory` (whatever it held is abandoned), stamped with `stamp`: what the
+    /// certified responses were derived with.
+    pub fn create(memory: ArenaMemory, stamp: Hash) -> Result<Trees, StableTreeError> {
+        Ok(Trees::with_hashes(StableTree::create(memory, stamp)?))
+    }
+
+    /// The trees stored in `memory` by [`Trees::create`] with the same `stamp` and rehashed
+    /// since their last change; `None` otherwise (absent, another stamp, unfinished). Reads the
+    /// arena's header only.
+    pub fn open(memory: ArenaMemory, stamp: &Hash) -> Result<Option<Trees>, StableTreeError> {
+        let Some(tree) = StableTree::open(memory)? else { return Ok(None) };
+        if tree.stamp() != *stamp || !tree.is_clean() {
+            return Ok(None);
+        }
+        Ok(Some(Trees::with_hashes(tree)))
+    }
+
+    fn with_hashes(tree: StableTree<ArenaMemory>) -> Trees {
+        let (v1, v2) = (tree.hash(Root::Assets), tree.hash(Root::Expr));
+        let labeled = |label, hash: Result<Hash, _>| hash.map(|h| labeled_hash(label, &h)).unwrap_or_default();
+        Trees { v1_labeled: labeled(V1_LABEL, v1), v2_labeled: labeled(PATH_PREFIX_BYTES, v2), tree }
+    }
+
+    /// Certifies `responses` at `path`, replacing whatever was certified there; the set's
+    /// nodes are copied with their hashes, so only the nodes above it are hashed again.
+    pub fn insert(&mut self, path: &CertPath, responses: &ResponseSet) -> Result<(), StableTreeError> {
+        let segments = path.segments();
         // Re-certifying identical responses (an unchanged alias, a re-uploaded file) would only
         // dirty the walk down to them.
-        if self.v2.get(&tree_path).is_some_and(|t| t.hash() == responses.0.hash()) {
-            return;
+        if self.tree.value_hash(Root::Expr, &segments)? == Some(responses.0.hash()) {
+            return Ok(());
         }
-        self.v2.insert(&tree_path, responses.0.clone());
+        self.tree.insert(Root::Expr, &segments, Value::Tree(&responses.0), 0)
     }
 
     /// Removes every v2 response certified at `path` (and nothing below it).
-    pub fn remove(&mut self, path: &CertPath) {
-        self.v2.remove(&path.tree_path());
+    pub fn remove(&mut self, path: &CertPath) -> Result<(), StableTreeError> {
+        self.tree.remove(Root::Expr, &path.segments()).map(drop)
     }
 
     /// Sets (or with `None` clears) the v1 body hash of `path`.
-    pub fn set_v1(&mut self, path: &str, body_sha256: Option<Hash>) {
-        let key = [path.as_bytes().to_vec()];
+    pub fn set_v1(&mut self, path: &str, body_sha256: Option<Hash>) -> Result<(), StableTreeError> {
+        let key = [path.as_bytes()];
         match body_sha256 {
             Some(hash) => {
-                if !matches!(self.v1.get(&key), Some(Tree::Leaf(old)) if *old == hash) {
-                    self.v1.insert(&key, Tree::Leaf(hash.to_vec()));
-                    self.v1_labeled = None;
+                let current = self.tree.get(Root::Assets, &key)?.and_then(|entry| entry.leaf);
+                if current.as_deref() != Some(&hash[..]) {
+                    self.tree.insert(Root::Assets, &key, Value::Leaf(&hash), 0)?;
                 }
             }
             None => {
-                self.v1.remove(&key);
-                self.v1_labeled = None;
+                self.tree.remove(Root::Assets, &key)?;
             }
         }
+        Ok(())
     }
 
     /// Hashes every node changed since the last call, once, and returns the new root hash.
-    pub fn rehash(&mut self) -> Hash {
-        let v1 = labeled_hash(V1_LABEL, &self.v1.rehash());
-        self.v1_labeled = Some(v1);
-        let v2 = labeled_hash(PATH_PREFIX_BYTES, &self.v2.rehash());
-        fork_hash(&v1, &v2)
+    pub fn rehash(&mut self) -> Result<Hash, StableTreeError> {
+        self.tree.rehash()?;
+        self.v1_labeled = labeled_hash(V1_LABEL, &self.tree.hash(Root::Assets)?);
+        self.v2_labeled = labeled_hash(PATH_PREFIX_BYTES, &self.tree.hash(Root::Expr)?);
+        Ok(self.root_hash())
     }
 
-    /// The value for `certified_data` (nodes changed since [`Trees::rehash`] are hashed on the
-    /// fly, uncached).
+    /// The value for `certified_data` as of the last [`Trees::rehash`] (or open).
     pub fn root_hash(&self) -> Hash {
-        fork_hash(&self.v1_labeled_hash(), &self.v2_labeled_hash())
-    }
-
-    fn v2_labeled_hash(&self) -> Hash {
-        labeled_hash(PATH_PREFIX_BYTES, &self.v2.hash())
+        fork_hash(&self.v1_labeled, &self.v2_labeled)
     }
 
     /// The whole tree, CBOR-encoded with the self-describe tag, for the `certified_tree` query.
-    pub fn full_tree_cbor(&self) -> Vec<u8> {
-        let tree = fork(labeled(V1_LABEL, self.v1.full()), labeled(PATH_PREFIX_BYTES, self.v2.full()));
+    pub fn full_tree_cbor(&self) -> Result<Vec<u8>, StableTreeError> {
+        let tree = fork(labeled(V1_LABEL, self.tree.full(Root::Assets)?), labeled(PATH_PREFIX_BYTES, self.tree.full(Root::Expr)?));
         let mut bytes = Vec::new();
         tree_cbor::encode(&tree, &mut bytes);
-        bytes
+        Ok(bytes)
     }
 
     /// Every certified leaf path of both trees, sorted.
     #[cfg(test)]
     pub fn leaves(&self) -> Vec<Vec<Vec<u8>>> {
-        let tree = fork(labeled(V1_LABEL, self.v1.full()), labeled(PATH_PREFIX_BYTES, self.v2.full()));
+        let tree = serde_cbor::from_slice::<HashTree>(&self.full_tree_cbor().unwrap()).unwrap();
         let mut leaves: Vec<Vec<Vec<u8>>> =
             tree.list_paths().into_iter().map(|path| path.iter().map(|l| l.as_bytes().to_vec()).collect()).collect();
         leaves.sort();
         leaves
     }
 
-    fn v1_labeled_hash(&self) -> Hash {
-        self.v1_labeled.unwrap_or_else(|| labeled_hash(V1_LABEL, &self.v1.hash()))
-    }
-
-    /// The v2 `IC-Certificate` header value proving the response with `response_hash` at `path`
-    /// for a request to `request_path`; `None` when a wildcard `path` cannot cover the request.
+    /// The v2 `IC-Certificate` header value proving `response` at `path` for a request to
+    /// `request_path`; `None` when a wildcard `path` cannot cover the request or the tree cannot
+    /// be read.
     pub fn v2_header(
         &self,
         certificate: &[u8],
         path: &CertPath,
         expr_path_b64: &str,
-        expr_hash: &Hash,
-        response_hash: &Hash,
+        response: &Proven<'_>,
         request_path: &str,
     ) -> Option<String> {
         let mut tree = Vec::with_capacity(1024);
-        self.v2_tree_cbor(path, expr_hash, response_hash, request_path, &mut tree)?;
+        self.v2_tree_cbor(path, response, request_path, &mut tree)?;
         Some(super::header_value::v2(certificate, &tree, expr_path_b64))
     }
 
     /// The header's self-describing CBOR tree `fork (pruned v1) (labeled "http_expr" witness)`.
     /// The witness mirrors `HttpCertificationTree::witness`: an exact path proves the one
-    /// response (written while walking the tree); a wildcard proves the request path's absence,
-    /// the wildcard's responses, and the absence of every more specific wildcard (merged as a
-    /// `HashTree`, then encoded).
-    fn v2_tree_cbor(
-        &self,
-        path: &CertPath,
-        expr_hash: &Hash,
-        response_hash: &Hash,
-        request_path: &str,
-        out: &mut Vec<u8>,
-    ) -> Option<()> {
+    /// response (written while walking the tree: the stable tree down to the path's terminator,
+    /// then the heap copy of the response set inserted there); a wildcard proves the request
+    /// path's absence, the wildcard's responses, and the absence of every more specific wildcard
+    /// (merged as a `HashTree`, then encoded).
+    fn v2_tree_cbor(&self, path: &CertPath, response: &Proven<'_>, request_path: &str, out: &mut Vec<u8>) -> Option<()> {
         let wildcard_witness = match path {
             CertPath::Exact(_) => None,
             CertPath::Wildcard(_) => Some(self.wildcard_witness(path, request_path)?),
         };
         tree_cbor::self_describe(out);
         tree_cbor::fork_head(out);
-        tree_cbor::pruned(&self.v1_labeled_hash(), out);
+        tree_cbor::pruned(&self.v1_labeled, out);
         tree_cbor::labeled_head(PATH_PREFIX_BYTES, out);
         match wildcard_witness {
             None => {
-                let mut full = path.segments();
-                full.extend([&expr_hash[..], &[], &response_hash[..]]);
-                self.v2.witness_cbor(&full, out);
+                let rest: [&[u8]; 3] = [&response.expr_hash[..], &[], &response.hash[..]];
+                let segments = path.segments();
+                match response.set {
+                    Some(set) => {
+                        let value = |out: &mut Vec<u8>| set.0.witness_cbor(&rest, out);
+                        self.tree.witness_cbor_onto(Root::Expr, &segments, &value, out).ok()?;
+                    }
+                    None => self.tree.witness_cbor(Root::Expr, &[&segments[..], &rest[..]].concat(), out).ok()?,
+                }
             }
             Some(witness) => tree_cbor::node(witness.as_ref(), out),
         }
@@ -238,37 +272,38 @@ impl Trees {
         if responding.len() > requested.len() {
             return None;
         }
-        let witness = merge_hash_trees(self.v2.witness(&requested), self.v2.witness(&responding));
-        Some(
-            more_specific_wildcards_for(&requested, &responding)
-                .iter()
-                .fold(witness, |acc, p| merge_hash_trees(acc, self.v2.witness(p))),
-        )
+        let witness = |p: &[Vec<u8>]| self.tree.witness(Root::Expr, &p.iter().map(Vec::as_slice).collect::<Vec<_>>()).ok();
+        let mut merged = merge_hash_trees(witness(&requested)?, witness(&responding)?);
+        for more_specific in more_specific_wildcards_for(&requested, &responding) {
+            merged = merge_hash_trees(merged, witness(&more_specific)?);
+        }
+        Some(merged)
     }
 
     /// The header tree as [`Trees::v2_header`] encodes it, decoded again for inspection.
     #[cfg(test)]
-    fn v2_tree(&self, path: &CertPath, expr_hash: &Hash, response_hash: &Hash, request_path: &str) -> Option<HashTree> {
+    fn v2_tree(&self, path: &CertPath, set: &ResponseSet, response_hash: &Hash, request_path: &str) -> Option<HashTree> {
         let mut bytes = Vec::new();
-        self.v2_tree_cbor(path, expr_hash, response_hash, request_path, &mut bytes)?;
+        let response = Proven { set: Some(set), expr_hash: &tests::EXPR, hash: response_hash };
+        self.v2_tree_cbor(path, &response, request_path, &mut bytes)?;
         Some(serde_cbor::from_slice(&bytes).expect("the header tree decodes"))
     }
 
     /// The v1 `IC-Certificate` header value for a request to `path`; the witness covers `path`
-    /// and `/index.html`, the fallback v1 verifiers try.
-    pub fn v1_header(&self, certificate: &[u8], path: &str) -> String {
-        let key = [path.as_bytes().to_vec()];
-        let witness = if self.v1.get(&key).is_some() {
-            self.v1.witness(&key)
+    /// and `/index.html`, the fallback v1 verifiers try. `None` when the tree cannot be read.
+    pub fn v1_header(&self, certificate: &[u8], path: &str) -> Option<String> {
+        let key = [path.as_bytes()];
+        let witness = if self.tree.get(Root::Assets, &key).ok()?.is_some() {
+            self.tree.witness(Root::Assets, &key)
         } else {
-            self.v1.witness(&[b"/index.html".to_vec()])
+            self.tree.witness(Root::Assets, &[b"/index.html"])
         };
-        let tree = fork(labeled(V1_LABEL, witness), pruned(self.v2_labeled_hash()));
-        format!(
+        let tree = fork(labeled(V1_LABEL, witness.ok()?), pruned(self.v2_labeled));
+        Some(format!(
             "certificate=:{}:, tree=:{}:",
             BASE64.encode(certificate),
             cbor_encode_to_base64(&tree)
-        )
+        ))
     }
 }
 
@@ -279,7 +314,7 @@ mod tests {
 
     use ic_http_certification::{HttpCertification, HttpCertificationTree, HttpCertificationTreeEntry};
 
-    const EXPR: Hash = [1; 32];
+    pub(super) const EXPR: Hash = [1; 32];
 
     fn paths() -> Vec<(CertPath, Vec<Hash>)> {
         vec![
@@ -307,17 +342,19 @@ mod tests {
     fn layout_and_witnesses_match_http_certification_tree() {
         let mut trees = Trees::default();
         for (path, hashes) in paths() {
-            trees.insert(&path, &ResponseSet::new(&EXPR, &hashes));
+            trees.insert(&path, &ResponseSet::new(&EXPR, &hashes)).unwrap();
         }
         let library = library_tree();
-        let root = trees.rehash();
+        let root = trees.rehash().unwrap();
+        let sets: Vec<(CertPath, ResponseSet)> = paths().into_iter().map(|(p, h)| (p, ResponseSet::new(&EXPR, &h))).collect();
+        let set_of = |path: &CertPath| &sets.iter().find(|(p, _)| p == path).unwrap().1;
         for (path, request, hash) in [
             (CertPath::Exact("/a.html".into()), "/a.html", [3; 32]),
             (CertPath::Exact("/docs/x/y.css".into()), "/docs/x/y.css", [9; 32]),
             (CertPath::Wildcard("/docs".into()), "/docs/missing/page", [7; 32]),
             (CertPath::Wildcard("/".into()), "/nothing", [5; 32]),
         ] {
-            let ours = trees.v2_tree(&path, &EXPR, &hash, request).unwrap();
+            let ours = trees.v2_tree(&path, set_of(&path), &hash, request).unwrap();
             let http_path = path.to_http();
             let entry = HttpCertificationTreeEntry::new(&http_path, HttpCertification::response_only_prehashed(EXPR, hash));
             let theirs = library.witness(&entry, request).unwrap();
@@ -340,33 +377,32 @@ mod tests {
     }
 
     #[test]
-    fn cached_v1_labeled_hash_follows_every_v1_change() {
+    fn v1_changes_reach_the_root_at_rehash() {
         let mut trees = Trees::default();
-        let fresh = |t: &Trees| labeled_hash(V1_LABEL, &t.v1.hash());
-        trees.set_v1("/a.html", Some([1; 32]));
-        let root = trees.rehash();
-        assert_eq!(trees.v1_labeled, Some(fresh(&trees)));
-        trees.set_v1("/b.html", Some([2; 32]));
-        assert_eq!(trees.v1_labeled_hash(), fresh(&trees));
-        assert_ne!(trees.root_hash(), root);
-        trees.rehash();
-        trees.set_v1("/a.html", None);
-        assert_eq!(trees.v1_labeled_hash(), fresh(&trees));
-        let root = trees.rehash();
-        assert_eq!(fork_hash(&trees.v1_labeled_hash(), &trees.v2_labeled_hash()), root);
+        trees.set_v1("/a.html", Some([1; 32])).unwrap();
+        let root = trees.rehash().unwrap();
+        trees.set_v1("/b.html", Some([2; 32])).unwrap();
+        assert_eq!(trees.root_hash(), root, "the root is the last rehash's");
+        assert_ne!(trees.rehash().unwrap(), root);
+        trees.set_v1("/b.html", None).unwrap();
+        assert_eq!(trees.rehash().unwrap(), root);
+        assert_eq!(fork_hash(&trees.v1_labeled, &trees.v2_labeled), root);
     }
 
     #[test]
     fn root_hash_is_the_digest_of_both_witnesses() {
         let mut trees = Trees::default();
-        trees.set_v1("/a.html", Some([7; 32]));
+        trees.set_v1("/a.html", Some([7; 32])).unwrap();
         let path = CertPath::Exact("/a.html".into());
-        trees.insert(&path, &ResponseSet::new(&EXPR, [&[2; 32]]));
-        let v1 = trees.v1.witness(&[b"/a.html".to_vec()]);
-        let v1_tree = fork(labeled(V1_LABEL, v1), pruned(trees.v2_labeled_hash()));
+        let set = ResponseSet::new(&EXPR, [&[2; 32]]);
+        trees.insert(&path, &set).unwrap();
+        trees.rehash().unwrap();
+        let header = trees.v1_header(b"cert", "/a.html").unwrap();
+        let tree_b64 = header.split("tree=:").nth(1).unwrap().trim_end_matches(':');
+        let v1_tree: HashTree = serde_cbor::from_slice(&BASE64.decode(tree_b64).unwrap()).unwrap();
         assert_eq!(v1_tree.digest(), trees.root_hash());
         assert_eq!(v1_tree.lookup_path([V1_LABEL, b"/a.html"]), LookupResult::Found(&[7; 32]));
-        let v2_tree = trees.v2_tree(&path, &EXPR, &[2; 32], "/a.html").unwrap();
+        let v2_tree = trees.v2_tree(&path, &set, &[2; 32], "/a.html").unwrap();
         assert_eq!(v2_tree.digest(), trees.root_hash());
     }
 
@@ -374,20 +410,21 @@ mod tests {
     fn reinserting_a_path_replaces_its_responses() {
         let mut trees = Trees::default();
         let path = CertPath::Exact("/a".into());
-        trees.insert(&path, &ResponseSet::new(&EXPR, [&[2; 32], &[3; 32]]));
-        trees.insert(&path, &ResponseSet::new(&EXPR, [&[4; 32]]));
+        trees.insert(&path, &ResponseSet::new(&EXPR, [&[2; 32], &[3; 32]])).unwrap();
+        trees.insert(&path, &ResponseSet::new(&EXPR, [&[4; 32]])).unwrap();
         let mut fresh = Trees::default();
-        fresh.insert(&path, &ResponseSet::new(&EXPR, [&[4; 32]]));
+        fresh.insert(&path, &ResponseSet::new(&EXPR, [&[4; 32]])).unwrap();
         assert_eq!(trees.leaves(), fresh.leaves());
-        assert_eq!(trees.rehash(), fresh.rehash());
+        assert_eq!(trees.rehash().unwrap(), fresh.rehash().unwrap());
     }
 
     #[test]
     fn full_tree_digest_is_the_root_hash() {
         let mut trees = Trees::default();
-        trees.set_v1("/a.html", Some([7; 32]));
-        trees.insert(&CertPath::Wildcard("/".into()), &ResponseSet::new(&EXPR, [&[2; 32]]));
-        let bytes = trees.full_tree_cbor();
+        trees.set_v1("/a.html", Some([7; 32])).unwrap();
+        trees.insert(&CertPath::Wildcard("/".into()), &ResponseSet::new(&EXPR, [&[2; 32]])).unwrap();
+        trees.rehash().unwrap();
+        let bytes = trees.full_tree_cbor().unwrap();
         assert_eq!(&bytes[..3], &[0xd9, 0xd9, 0xf7]);
         let tree: ic_certification::HashTree = serde_cbor::from_slice(&bytes).unwrap();
         assert_eq!(tree.digest(), trees.root_hash());
@@ -398,11 +435,42 @@ mod tests {
         let mut trees = Trees::default();
         let before = trees.root_hash();
         let path = CertPath::Wildcard("/docs".into());
-        trees.insert(&path, &ResponseSet::new(&EXPR, [&[2; 32], &[3; 32]]));
-        trees.set_v1("/x", Some([1; 32]));
-        assert_ne!(trees.root_hash(), before);
-        trees.remove(&path);
-        trees.set_v1("/x", None);
-        assert_eq!(trees.root_hash(), before);
+        trees.insert(&path, &ResponseSet::new(&EXPR, [&[2; 32], &[3; 32]])).unwrap();
+        trees.set_v1("/x", Some([1; 32])).unwrap();
+        assert_ne!(trees.rehash().unwrap(), before);
+        trees.remove(&path).unwrap();
+        trees.set_v1("/x", None).unwrap();
+        assert_eq!(trees.rehash().unwrap(), before);
+    }
+
+    /// Reopening the arena with the stamp it was created with gives the same trees without
+    /// touching a node; another stamp or an unrehashed change gives none.
+    #[test]
+    fn reopened_trees_serve_the_same_root_and_witnesses() {
+        let memory = ArenaMemory::new(ic_stable_structures::VectorMemory::default());
+        let mut trees = Trees::create(memory.clone(), [5; 32]).unwrap();
+        for (path, hashes) in paths() {
+            trees.insert(&path, &ResponseSet::new(&EXPR, &hashes)).unwrap();
+        }
+        trees.set_v1("/a.html", Some([7; 32])).unwrap();
+        let root = trees.rehash().unwrap();
+        let reopened = Trees::open(memory.clone(), &[5; 32]).unwrap().expect("same stamp");
+        assert_eq!(reopened.root_hash(), root);
+        assert_eq!(reopened.leaves(), trees.leaves());
+        let set = ResponseSet::new(&EXPR, &[[7; 32]]);
+        let path = CertPath::Wildcard("/docs".into());
+        assert_eq!(reopened.v2_tree(&path, &set, &[7; 32], "/docs/x"), trees.v2_tree(&path, &set, &[7; 32], "/docs/x"));
+        let path = CertPath::Exact("/docs/x/y.css".into());
+        let set = ResponseSet::new(&EXPR, &[[8; 32], [9; 32], [10; 32]]);
+        assert_eq!(reopened.v2_tree(&path, &set, &[9; 32], "/docs/x/y.css"), trees.v2_tree(&path, &set, &[9; 32], "/docs/x/y.css"));
+        assert_eq!(reopened.v2_tree(&path, &set, &[9; 32], "/docs/x/y.css").unwrap().digest(), root);
+        let mut from_arena = Vec::new();
+        let response = Proven { set: None, expr_hash: &EXPR, hash: &[9; 32] };
+        reopened.v2_tree_cbor(&path, &response, "/docs/x/y.css", &mut from_arena).unwrap();
+        let from_arena: HashTree = serde_cbor::from_slice(&from_arena).unwrap();
+        assert_eq!(Some(from_arena), trees.v2_tree(&path, &set, &[9; 32], "/docs/x/y.css"), "the set's heap copy or the arena's");
+        assert!(Trees::open(memory.clone(), &[6; 32]).unwrap().is_none(), "another stamp");
+        trees.set_v1("/b.html", Some([8; 32])).unwrap();
+        assert!(Trees::open(memory, &[5; 32]).unwrap().is_none(), "a change not rehashed");
     }
 }

@@ -168,7 +168,7 @@ fn serve_v1(
         let chosen = Chosen { response: Cow::Borrowed(certifier.method_not_allowed()), locator: None };
         return Ok(assemble(chosen, None, None, content));
     }
-    let certificate = Some(certifier.v1_certificate_header(context.certificate, request_path));
+    let certificate = certifier.v1_certificate_header(context.certificate, request_path);
     let record = target.record();
     match target {
         Target::Asset { served, .. } => {

@@ -39,6 +39,9 @@
 //!  | 11   StableCell<u64> blob end         -                      end mark                 |
 //!  | 12   StableCell<Settings>             -                      limits, last change (35B)|
 //!  | 13   StableBTreeMap record_index      key text               record address u64       |
+//!  | 14   certification trees (raw slots)  slot index -----------> 160-byte treap node;    |
+//!  |                                                              header in slot 0         |
+//!  |                                                              (stable_tree.rs)         |
 //!  | 15   record region (raw bytes)        address -------------> certification record:   |
 //!  |                                                              tables, content locators,|
 //!  |                                                              responses, response sets |
@@ -68,6 +71,10 @@
 //! key to its record's address so `post_upgrade` finds them. A record is written in the same
 //! update call as the asset change and freed with the asset; its layout is
 //! `certification/record.rs`'s.
+//!
+//! The certification trees (memory 14) are the v1 and v2 trees `certified_data` is the root
+//! of, node by node with their hashes, updated in the same update call as the store; so
+//! `post_upgrade` reopens them (one header read) instead of rebuilding and rehashing them.
 //!
 //! # Content locators
 //!
@@ -126,6 +133,8 @@ pub mod memory_ids {
     pub const SETTINGS: u8 = 12;
     /// Asset key to the address of its certification record in [`RECORDS`].
     pub const RECORD_INDEX: u8 = 13;
+    /// The certification trees, slots of `certification::stable_tree`.
+    pub const CERT_TREE: u8 = 14;
     /// Certification records (raw bytes, laid out by `certification::record`).
     pub const RECORDS: u8 = 15;
 }

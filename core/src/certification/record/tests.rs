@@ -44,8 +44,8 @@ fn asset() -> impl Strategy<Value = AssetView> {
 
 fn root_of(set: &ResponseSet) -> Hash {
     let mut trees = Trees::default();
-    trees.insert(&CertPath::Exact("/x".into()), set);
-    trees.rehash()
+    trees.insert(&CertPath::Exact("/x".into()), set).unwrap();
+    trees.rehash().unwrap()
 }
 
 /// Every response of `built` read back from `view`, field by field.

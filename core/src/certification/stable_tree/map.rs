@@ -7,7 +7,7 @@
 //!
 //! [`rehash`]: super::StableTree::rehash
 
-use super::slot::{pieces, Arena, Node};
+use super::slot::{pieces, Arena, Node, View};
 use super::{StableTreeError, MAX_DEPTH};
 use crate::certification::treap::nodes::{label_priority, NodeView, Shape};
 use ic_stable_structures::Memory;
@@ -27,16 +27,17 @@ pub(super) fn check(depth: usize, slot: u32) -> Result<(), StableTreeError> {
 
 impl<M: Memory> Arena<M> {
     /// The entry `label` of the map rooted at `root`.
-    pub fn find(&self, root: u32, label: &[u8]) -> Result<Option<(u32, Node)>, StableTreeError> {
+    pub fn find(&self, root: u32, label: &[u8]) -> Result<Option<View>, StableTreeError> {
         let mut at = root;
         let mut depth = 0;
         while at != 0 {
             check(depth, at)?;
-            let node = self.node(at)?;
-            at = match label.cmp(&node.label) {
-                Ordering::Equal => return Ok(Some((at, node))),
-                Ordering::Less => node.left,
-                Ordering::Greater => node.right,
+            let view = self.view(at)?;
+            let payload = self.payload(&view)?;
+            at = match label.cmp(&payload[..view.label_len()]) {
+                Ordering::Equal => return Ok(Some(view)),
+                Ordering::Less => view.left(),
+                Ordering::Greater => view.right(),
             };
             depth += 1;
         }

@@ -6,7 +6,7 @@
 //! (`treap.rs`, `treap/witness_cbor.rs`), since certificates from either must verify alike.
 
 use super::map::check;
-use super::slot::{Arena, Node};
+use super::slot::{Arena, View};
 use super::StableTreeError;
 use crate::certification::treap::nodes::{combine_hashes, combine_witnesses, leaf_value_hash};
 use crate::certification::tree_cbor::{self, fork_head, labeled_head, pruned as pruned_cbor};
@@ -15,6 +15,9 @@ use ic_stable_structures::Memory;
 use std::cmp::Ordering;
 
 type Result<T> = std::result::Result<T, StableTreeError>;
+
+/// Writes the witness of a path's last value in place of the arena's copy of it.
+pub(super) type Splice<'a> = Option<&'a dyn Fn(&mut Vec<u8>)>;
 
 impl<M: Memory> Arena<M> {
     /// Hash of the map rooted at `at` (dirty nodes hashed on the fly, uncached).
@@ -26,9 +29,9 @@ impl<M: Memory> Arena<M> {
         if let Some(hash) = self.cached_hash(at)? {
             return Ok(hash);
         }
-        let n = self.node(at)?;
-        let left = self.link_hash(n.left, depth)?;
-        let right = self.link_hash(n.right, depth)?;
+        let n = self.view(at)?;
+        let left = self.link_hash(n.left(), depth)?;
+        let right = self.link_hash(n.right(), depth)?;
         Ok(combine_hashes(left, self.data_hash(&n, depth)?, right))
     }
 
@@ -39,23 +42,21 @@ impl<M: Memory> Arena<M> {
         self.map_hash(at, depth + 1).map(Some)
     }
 
-    fn value_hash(&self, n: &Node, depth: usize) -> Result<Hash> {
-        match &n.leaf {
-            Some(bytes) => Ok(leaf_value_hash(bytes)),
-            None => self.map_hash(n.child, depth + 1),
-        }
-    }
-
-    fn data_hash(&self, n: &Node, depth: usize) -> Result<Hash> {
-        match n.data {
-            Some(data) => Ok(data),
-            None => Ok(labeled_hash(&n.label, &self.value_hash(n, depth)?)),
-        }
-    }
-
     /// Hash of `n`'s value (a leaf or its map).
-    pub fn entry_value_hash(&self, n: &Node) -> Result<Hash> {
-        self.value_hash(n, 0)
+    pub fn value_hash(&self, n: &View, depth: usize) -> Result<Hash> {
+        if n.is_leaf() {
+            let payload = self.payload(n)?;
+            Ok(leaf_value_hash(&payload[n.label_len()..]))
+        } else {
+            self.map_hash(n.child(), depth + 1)
+        }
+    }
+
+    fn data_hash(&self, n: &View, depth: usize) -> Result<Hash> {
+        match n.data_hash() {
+            Some(data) => Ok(data),
+            None => Ok(labeled_hash(&self.payload(n)?[..n.label_len()], &self.value_hash(n, depth)?)),
+        }
     }
 
     /// Hashes every dirty node of the map rooted at `at` once, caching the results.
@@ -93,14 +94,13 @@ impl<M: Memory> Arena<M> {
             return Ok(empty());
         }
         check(depth, at)?;
-        let n = self.node(at)?;
-        let value = match &n.leaf {
-            Some(bytes) => leaf(bytes.clone()),
-            None => self.full_map(n.child, depth + 1)?,
-        };
-        let left = if n.left == 0 { None } else { Some(self.full_map(n.left, depth + 1)?) };
-        let right = if n.right == 0 { None } else { Some(self.full_map(n.right, depth + 1)?) };
-        Ok(combine_witnesses(left, labeled(n.label, value), right))
+        let n = self.view(at)?;
+        let payload = self.payload(&n)?;
+        let (label, bytes) = payload.split_at(n.label_len());
+        let value = if n.is_leaf() { leaf(bytes.to_vec()) } else { self.full_map(n.child(), depth + 1)? };
+        let left = if n.left() == 0 { None } else { Some(self.full_map(n.left(), depth + 1)?) };
+        let right = if n.right() == 0 { None } else { Some(self.full_map(n.right(), depth + 1)?) };
+        Ok(combine_witnesses(left, labeled(label.to_vec(), value), right))
     }
 
     fn pruned_link(&self, at: u32, depth: usize) -> Result<Option<HashTree>> {
@@ -114,43 +114,38 @@ impl<M: Memory> Arena<M> {
         Ok(self.node_witness(at, first, present, rest, depth)?.unwrap_or_else(empty))
     }
 
-    fn value_witness(&self, n: &Node, rest: &[&[u8]], depth: usize) -> Result<HashTree> {
-        match &n.leaf {
-            Some(bytes) => Ok(leaf(bytes.clone())),
-            None => self.map_witness(n.child, rest, depth + 1),
-        }
-    }
-
     fn node_witness(&self, at: u32, label: &[u8], present: bool, rest: &[&[u8]], depth: usize) -> Result<Option<HashTree>> {
         if at == 0 {
             return Ok(None);
         }
         check(depth, at)?;
-        let n = self.node(at)?;
-        let on_path = |n: &Node| -> Result<HashTree> {
-            Ok(if present { pruned(self.data_hash(n, depth)?) } else { labeled(n.label.clone(), pruned(self.value_hash(n, depth)?)) })
+        let n = self.view(at)?;
+        let payload = self.payload(&n)?;
+        let (own, bytes) = payload.split_at(n.label_len());
+        let on_path = |n: &View| -> Result<HashTree> {
+            Ok(if present { pruned(self.data_hash(n, depth)?) } else { labeled(own.to_vec(), pruned(self.value_hash(n, depth)?)) })
         };
-        Ok(Some(match label.cmp(&n.label) {
-            Ordering::Equal => combine_witnesses(
-                self.pruned_link(n.left, depth)?,
-                labeled(n.label.clone(), self.value_witness(&n, rest, depth)?),
-                self.pruned_link(n.right, depth)?,
-            ),
+        Ok(Some(match label.cmp(own) {
+            Ordering::Equal => {
+                let value = if n.is_leaf() { leaf(bytes.to_vec()) } else { self.map_witness(n.child(), rest, depth + 1)? };
+                combine_witnesses(self.pruned_link(n.left(), depth)?, labeled(own.to_vec(), value), self.pruned_link(n.right(), depth)?)
+            }
             Ordering::Less => combine_witnesses(
-                self.node_witness(n.left, label, present, rest, depth + 1)?,
+                self.node_witness(n.left(), label, present, rest, depth + 1)?,
                 on_path(&n)?,
-                self.pruned_link(n.right, depth)?,
+                self.pruned_link(n.right(), depth)?,
             ),
             Ordering::Greater => combine_witnesses(
-                self.pruned_link(n.left, depth)?,
+                self.pruned_link(n.left(), depth)?,
                 on_path(&n)?,
-                self.node_witness(n.right, label, present, rest, depth + 1)?,
+                self.node_witness(n.right(), label, present, rest, depth + 1)?,
             ),
         }))
     }
 
-    /// Appends the CBOR of [`Arena::map_witness`] to `out`, written while walking.
-    pub fn map_witness_cbor(&self, at: u32, path: &[&[u8]], out: &mut Vec<u8>, depth: usize) -> Result<()> {
+    /// Appends the CBOR of [`Arena::map_witness`] to `out`, written while walking; the value of
+    /// the path's last entry is written by `splice` when given (see `StableTree::witness_cbor`).
+    pub fn map_witness_cbor(&self, at: u32, path: &[&[u8]], splice: Splice<'_>, out: &mut Vec<u8>, depth: usize) -> Result<()> {
         match path.split_first() {
             None => tree_cbor::node(self.full_map(at, depth)?.as_ref(), out),
             Some(_) if at == 0 => tree_cbor::empty(out),
@@ -158,9 +153,9 @@ impl<M: Memory> Arena<M> {
             // rewritten as a proof of absence when the walk does not meet it.
             Some((first, rest)) => {
                 let start = out.len();
-                if !self.walk(at, first, true, rest, out, depth)? {
+                if !self.walk(at, first, true, rest, splice, out, depth)? {
                     out.truncate(start);
-                    self.walk(at, first, false, rest, out, depth)?;
+                    self.walk(at, first, false, rest, splice, out, depth)?;
                 }
             }
         }
@@ -169,41 +164,46 @@ impl<M: Memory> Arena<M> {
 
     /// One node of the witness of `label` in the fork layout of `combine_witnesses`: the side
     /// the search continues into is walked, the other pruned. Returns whether `label` was met.
-    fn walk(&self, at: u32, label: &[u8], present: bool, rest: &[&[u8]], out: &mut Vec<u8>, depth: usize) -> Result<bool> {
+    #[allow(clippy::too_many_arguments)]
+    fn walk(&self, at: u32, label: &[u8], present: bool, rest: &[&[u8]], splice: Splice<'_>, out: &mut Vec<u8>, depth: usize) -> Result<bool> {
         check(depth, at)?;
-        let n = self.node(at)?;
-        let order = label.cmp(&n.label);
-        if n.left != 0 || n.right != 0 {
+        let n = self.view(at)?;
+        let payload = self.payload(&n)?;
+        let (own, bytes) = payload.split_at(n.label_len());
+        let order = label.cmp(own);
+        let (left, right) = (n.left(), n.right());
+        if left != 0 || right != 0 {
             fork_head(out);
         }
         let mut found = order == Ordering::Equal;
-        if n.left != 0 {
+        if left != 0 {
             match order {
-                Ordering::Less => found = self.walk(n.left, label, present, rest, out, depth + 1)?,
-                _ => pruned_cbor(&self.map_hash(n.left, depth + 1)?, out),
+                Ordering::Less => found = self.walk(left, label, present, rest, splice, out, depth + 1)?,
+                _ => pruned_cbor(&self.map_hash(left, depth + 1)?, out),
             }
         }
-        if n.left != 0 && n.right != 0 {
+        if left != 0 && right != 0 {
             fork_head(out);
         }
         match order {
             Ordering::Equal => {
-                labeled_head(&n.label, out);
-                match &n.leaf {
-                    Some(bytes) => tree_cbor::leaf(bytes, out),
-                    None => self.map_witness_cbor(n.child, rest, out, depth + 1)?,
+                labeled_head(own, out);
+                match splice {
+                    Some(value) if rest.is_empty() => value(out),
+                    _ if n.is_leaf() => tree_cbor::leaf(bytes, out),
+                    _ => self.map_witness_cbor(n.child(), rest, splice, out, depth + 1)?,
                 }
             }
             _ if present => pruned_cbor(&self.data_hash(&n, depth)?, out),
             _ => {
-                labeled_head(&n.label, out);
+                labeled_head(own, out);
                 pruned_cbor(&self.value_hash(&n, depth)?, out);
             }
         }
-        if n.right != 0 {
+        if right != 0 {
             match order {
-                Ordering::Greater => found = self.walk(n.right, label, present, rest, out, depth + 1)?,
-                _ => pruned_cbor(&self.map_hash(n.right, depth + 1)?, out),
+                Ordering::Greater => found = self.walk(right, label, present, rest, splice, out, depth + 1)?,
+                _ => pruned_cbor(&self.map_hash(right, depth + 1)?, out),
             }
         }
         Ok(found)

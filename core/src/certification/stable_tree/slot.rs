@@ -9,6 +9,7 @@
 use super::StableTreeError;
 use ic_certification::Hash;
 use ic_stable_structures::Memory;
+use std::borrow::Cow;
 
 /// Bytes per slot.
 pub(super) const SLOT: u64 = 160;
@@ -31,14 +32,23 @@ const DATA_CLEAN: u8 = 1;
 const HASH_CLEAN: u8 = 2;
 const OVERFLOW: u8 = 4;
 
-/// Offset of the flags byte in a node slot (dirty marking writes only this byte).
-const FLAGS_AT: u64 = 1;
-/// Offset of the subtree hash in a node slot.
-const HASH_AT: usize = 80;
-/// Offset of the inline payload in a node slot.
+/// Offsets in a node slot; see [`Arena`]. The flags and the subtree hash come first, so a
+/// pruned sibling costs a 36-byte read; dirty marking writes only the flags byte.
+const FLAGS_AT: usize = 1;
+const HASH_AT: usize = 4;
+const DATA_AT: usize = 36;
+const LEFT_AT: usize = 68;
+const RIGHT_AT: usize = 72;
+const CHILD_AT: usize = 76;
+const OVERFLOW_AT: usize = 80;
+const LABEL_LEN_AT: usize = 84;
+const LEAF_LEN_AT: usize = 88;
+const AUX_AT: usize = 92;
+const PRIORITY_AT: usize = 100;
 const INLINE_AT: usize = 112;
 
-/// Slot 0: what the arena needs to reopen.
+/// Slot 0: what the arena needs to reopen. Allocation changes it on the heap only; the
+/// public changes of [`super::StableTree`] write it once when they end.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Header {
     /// Slots in use or freed so far (slot 0 included): every index below it is valid.
@@ -51,6 +61,8 @@ pub(super) struct Header {
     pub hashes: [Hash; ROOTS],
     /// No change since the last rehash.
     pub clean: bool,
+    /// The owner's stamp of what the content was derived with (see [`super::StableTree::stamp`]).
+    pub stamp: Hash,
 }
 
 /// A map entry as stored: one treap node.
@@ -71,13 +83,59 @@ pub(super) struct Node {
 }
 
 /// Layout of a node slot (big-endian integers):
-/// `kind u8 | flags u8 | - [2] | left u32 | right u32 | child u32 | overflow u32 | label len u32
-/// | leaf len u32 | - [4] | priority u64 | aux u64 | data hash [32] | subtree hash [32]
+/// `kind u8 | flags u8 | - [2] | subtree hash [32] | data hash [32] | left u32 | right u32
+/// | child u32 | overflow u32 | label len u32 | leaf len u32 | aux u64 | priority u64 | - [4]
 /// | inline payload [48]`; an overflow piece is `3 u8 | - [3] | next u32 | payload [152]`, a
 /// free slot `0 u8 | - [3] | next free u32`.
+#[derive(Debug)]
 pub(super) struct Arena<M: Memory> {
     memory: M,
     pub header: Header,
+}
+
+fn flags(node: &Node) -> u8 {
+    u8::from(node.data.is_some()) * DATA_CLEAN | u8::from(node.hash.is_some()) * HASH_CLEAN | u8::from(node.overflow != 0) * OVERFLOW
+}
+
+/// A node slot as read, checked for kind and inline length; fields are decoded on access.
+pub(super) struct View {
+    b: [u8; SLOT as usize],
+    /// The slot read.
+    pub index: u32,
+}
+
+impl View {
+    pub fn is_leaf(&self) -> bool {
+        self.b[0] == KIND_LEAF
+    }
+    fn overflows(&self) -> bool {
+        self.b[FLAGS_AT] & OVERFLOW != 0
+    }
+    pub fn left(&self) -> u32 {
+        u32_at(&self.b, LEFT_AT)
+    }
+    pub fn right(&self) -> u32 {
+        u32_at(&self.b, RIGHT_AT)
+    }
+    /// Root of the value's map (0 when empty or a leaf).
+    pub fn child(&self) -> u32 {
+        u32_at(&self.b, CHILD_AT)
+    }
+    pub fn label_len(&self) -> usize {
+        u32_at(&self.b, LABEL_LEN_AT) as usize
+    }
+    fn leaf_len(&self) -> usize {
+        u32_at(&self.b, LEAF_LEN_AT) as usize
+    }
+    pub fn aux(&self) -> u64 {
+        u64_at(&self.b, AUX_AT)
+    }
+    pub fn data_hash(&self) -> Option<Hash> {
+        (self.b[FLAGS_AT] & DATA_CLEAN != 0).then(|| hash_at(&self.b, DATA_AT))
+    }
+    pub fn subtree_hash(&self) -> Option<Hash> {
+        (self.b[FLAGS_AT] & HASH_CLEAN != 0).then(|| hash_at(&self.b, HASH_AT))
+    }
 }
 
 /// Overflow slots a payload of `len` bytes takes (for [`Arena::reserve`]).
@@ -107,9 +165,10 @@ fn hash_at(bytes: &[u8], at: usize) -> Hash {
 
 impl<M: Memory> Arena<M> {
     /// A fresh, empty arena over `memory` (whatever it held is abandoned).
-    pub fn create(memory: M) -> Result<Arena<M>, StableTreeError> {
+    pub fn create(memory: M, stamp: Hash) -> Result<Arena<M>, StableTreeError> {
         let empty = ic_certification::empty().digest();
-        let arena = Arena { memory, header: Header { high_water: 1, free: 0, roots: [0; ROOTS], hashes: [empty; ROOTS], clean: true } };
+        let header = Header { high_water: 1, free: 0, roots: [0; ROOTS], hashes: [empty; ROOTS], clean: true, stamp };
+        let arena = Arena { memory, header };
         arena.reserve(0)?;
         arena.write_header();
         Ok(arena)
@@ -134,6 +193,7 @@ impl<M: Memory> Arena<M> {
             roots: [u32_at(&b, 16), u32_at(&b, 20)],
             hashes: [hash_at(&b, 24), hash_at(&b, 56)],
             clean: b[5] == 1,
+            stamp: hash_at(&b, 88),
         };
         let capacity = memory.size().saturating_mul(PAGE) / SLOT;
         let slots = u64::from(header.high_water);
@@ -147,7 +207,7 @@ impl<M: Memory> Arena<M> {
     /// Persists the header.
     pub fn write_header(&self) {
         let h = &self.header;
-        let mut b = [0u8; 88];
+        let mut b = [0u8; 120];
         b[..4].copy_from_slice(&MAGIC);
         b[4] = VERSION;
         b[5] = u8::from(h.clean);
@@ -157,6 +217,7 @@ impl<M: Memory> Arena<M> {
         b[20..24].copy_from_slice(&h.roots[1].to_be_bytes());
         b[24..56].copy_from_slice(&h.hashes[0]);
         b[56..88].copy_from_slice(&h.hashes[1]);
+        b[88..120].copy_from_slice(&h.stamp);
         self.memory.write(0, &b);
     }
 
@@ -200,7 +261,6 @@ impl<M: Memory> Arena<M> {
             self.header.high_water += 1;
             self.header.high_water - 1
         };
-        self.write_header();
         Ok(index)
     }
 
@@ -210,68 +270,81 @@ impl<M: Memory> Arena<M> {
         b[4..].copy_from_slice(&self.header.free.to_be_bytes());
         self.memory.write(u64::from(index) * SLOT, &b);
         self.header.free = index;
-        self.write_header();
+    }
+
+    /// Reads node `index` without copying its payload out of the slot.
+    pub fn view(&self, index: u32) -> Result<View, StableTreeError> {
+        if index == 0 || index >= self.header.high_water {
+            return Err(StableTreeError::Corrupt { slot: index });
+        }
+        let mut view = View { b: [0; SLOT as usize], index };
+        self.memory.read(u64::from(index) * SLOT, &mut view.b);
+        let total = (view.label_len() as u64) + (view.leaf_len() as u64);
+        if (view.b[0] != KIND_LEAF && view.b[0] != KIND_MAP) || (!view.overflows() && total > INLINE as u64) {
+            return Err(StableTreeError::Corrupt { slot: index });
+        }
+        Ok(view)
+    }
+
+    /// The label and leaf bytes of `view` (borrowed from the slot when inline).
+    pub fn payload<'v>(&self, view: &'v View) -> Result<Cow<'v, [u8]>, StableTreeError> {
+        let total = view.label_len().checked_add(view.leaf_len()).ok_or(StableTreeError::Corrupt { slot: view.index })?;
+        if view.overflows() {
+            Ok(Cow::Owned(self.read_chain(u32_at(&view.b, OVERFLOW_AT), total)?))
+        } else {
+            Ok(Cow::Borrowed(&view.b[INLINE_AT..INLINE_AT + total]))
+        }
     }
 
     /// Reads node `index`, its payload included.
     pub fn node(&self, index: u32) -> Result<Node, StableTreeError> {
-        let b = self.read_slot(index)?;
-        let corrupt = StableTreeError::Corrupt { slot: index };
-        let (kind, flags) = (b[0], b[1]);
-        if kind != KIND_LEAF && kind != KIND_MAP {
-            return Err(corrupt);
-        }
-        let label_len = u32_at(&b, 20) as usize;
-        let leaf_len = u32_at(&b, 24) as usize;
-        let total = label_len.checked_add(leaf_len).ok_or(corrupt.clone())?;
-        let overflow = u32_at(&b, 16);
-        let payload = if flags & OVERFLOW == 0 {
-            b.get(INLINE_AT..INLINE_AT + total).ok_or(corrupt)?.to_vec()
-        } else {
-            self.read_chain(overflow, total)?
-        };
-        let (label, leaf) = payload.split_at(label_len);
+        let view = self.view(index)?;
+        let payload = self.payload(&view)?;
+        let (label, leaf) = payload.split_at(view.label_len());
+        let b = &view.b;
         Ok(Node {
             label: label.to_vec(),
-            priority: u64_at(&b, 32),
-            leaf: (kind == KIND_LEAF).then(|| leaf.to_vec()),
-            child: u32_at(&b, 12),
-            left: u32_at(&b, 4),
-            right: u32_at(&b, 8),
-            aux: u64_at(&b, 40),
-            data: (flags & DATA_CLEAN != 0).then(|| hash_at(&b, 48)),
-            hash: (flags & HASH_CLEAN != 0).then(|| hash_at(&b, HASH_AT)),
-            overflow: if flags & OVERFLOW == 0 { 0 } else { overflow },
+            priority: u64_at(b, PRIORITY_AT),
+            leaf: view.is_leaf().then(|| leaf.to_vec()),
+            child: view.child(),
+            left: view.left(),
+            right: view.right(),
+            aux: u64_at(b, AUX_AT),
+            data: view.data_hash(),
+            hash: view.subtree_hash(),
+            overflow: if view.overflows() { u32_at(b, OVERFLOW_AT) } else { 0 },
         })
     }
 
-    /// The cached subtree hash of node `index`, `None` when dirty; reads no payload.
+    /// The cached subtree hash of node `index`, `None` when dirty; reads 36 bytes.
     pub fn cached_hash(&self, index: u32) -> Result<Option<Hash>, StableTreeError> {
-        let b = self.read_slot(index)?;
+        if index == 0 || index >= self.header.high_water {
+            return Err(StableTreeError::Corrupt { slot: index });
+        }
+        let mut b = [0u8; HASH_AT + 32];
+        self.memory.read(u64::from(index) * SLOT, &mut b);
         if b[0] != KIND_LEAF && b[0] != KIND_MAP {
             return Err(StableTreeError::Corrupt { slot: index });
         }
-        Ok((b[1] & HASH_CLEAN != 0).then(|| hash_at(&b, HASH_AT)))
+        Ok((b[FLAGS_AT] & HASH_CLEAN != 0).then(|| hash_at(&b, HASH_AT)))
     }
 
     /// Writes `node` to slot `index`; its payload must already be placed (see [`Arena::place`]).
     pub fn write(&self, index: u32, node: &Node) {
         let mut b = [0u8; SLOT as usize];
         b[0] = if node.leaf.is_some() { KIND_LEAF } else { KIND_MAP };
-        b[1] = u8::from(node.data.is_some()) * DATA_CLEAN
-            | u8::from(node.hash.is_some()) * HASH_CLEAN
-            | u8::from(node.overflow != 0) * OVERFLOW;
-        b[4..8].copy_from_slice(&node.left.to_be_bytes());
-        b[8..12].copy_from_slice(&node.right.to_be_bytes());
-        b[12..16].copy_from_slice(&node.child.to_be_bytes());
-        b[16..20].copy_from_slice(&node.overflow.to_be_bytes());
-        let leaf = node.leaf.as_deref().unwrap_or_default();
-        b[20..24].copy_from_slice(&(node.label.len() as u32).to_be_bytes());
-        b[24..28].copy_from_slice(&(leaf.len() as u32).to_be_bytes());
-        b[32..40].copy_from_slice(&node.priority.to_be_bytes());
-        b[40..48].copy_from_slice(&node.aux.to_be_bytes());
-        b[48..80].copy_from_slice(&node.data.unwrap_or_default());
+        b[FLAGS_AT] = flags(node);
         b[HASH_AT..HASH_AT + 32].copy_from_slice(&node.hash.unwrap_or_default());
+        b[DATA_AT..DATA_AT + 32].copy_from_slice(&node.data.unwrap_or_default());
+        b[LEFT_AT..LEFT_AT + 4].copy_from_slice(&node.left.to_be_bytes());
+        b[RIGHT_AT..RIGHT_AT + 4].copy_from_slice(&node.right.to_be_bytes());
+        b[CHILD_AT..CHILD_AT + 4].copy_from_slice(&node.child.to_be_bytes());
+        b[OVERFLOW_AT..OVERFLOW_AT + 4].copy_from_slice(&node.overflow.to_be_bytes());
+        let leaf = node.leaf.as_deref().unwrap_or_default();
+        b[LABEL_LEN_AT..LABEL_LEN_AT + 4].copy_from_slice(&(node.label.len() as u32).to_be_bytes());
+        b[LEAF_LEN_AT..LEAF_LEN_AT + 4].copy_from_slice(&(leaf.len() as u32).to_be_bytes());
+        b[AUX_AT..AUX_AT + 8].copy_from_slice(&node.aux.to_be_bytes());
+        b[PRIORITY_AT..PRIORITY_AT + 8].copy_from_slice(&node.priority.to_be_bytes());
         let mut len = INLINE_AT;
         if node.overflow == 0 {
             let end = INLINE_AT + node.label.len();
@@ -292,10 +365,7 @@ impl<M: Memory> Arena<M> {
             node.data = None;
         }
         if before != (node.hash.is_some(), node.data.is_some()) {
-            let flags = u8::from(node.data.is_some()) * DATA_CLEAN
-                | u8::from(node.hash.is_some()) * HASH_CLEAN
-                | u8::from(node.overflow != 0) * OVERFLOW;
-            self.memory.write(u64::from(index) * SLOT + FLAGS_AT, &[flags]);
+            self.memory.write(u64::from(index) * SLOT + FLAGS_AT as u64, &[flags(node)]);
         }
     }
 

@@ -37,7 +37,6 @@ enum Op {
     /// A heap subtree built from these leaves, hashed before the copy or not.
     Subtree(Root, Path, Vec<(Path, Vec<u8>)>, bool, u64),
     Remove(Root, Path),
-    SetAux(Root, Path, u64),
     Rehash,
     Reopen,
 }
@@ -48,7 +47,6 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (root(), path(3), prop::collection::vec((path(4), leaf_bytes()), 0..8), any::<bool>(), any::<u64>())
             .prop_map(|(r, p, t, h, a)| Op::Subtree(r, p, t, h, a)),
         3 => (root(), path(4)).prop_map(|(r, p)| Op::Remove(r, p)),
-        1 => (root(), path(4), any::<u64>()).prop_map(|(r, p, a)| Op::SetAux(r, p, a)),
         1 => Just(Op::Rehash),
         1 => Just(Op::Reopen),
     ]
@@ -112,13 +110,6 @@ fn apply(stable: &mut StableTree<VectorMemory>, memory: &VectorMemory, model: &m
             let expected = model.tree(*r).remove(p);
             assert_eq!(stable.remove(*r, &refs(p)).unwrap(), expected);
         }
-        Op::SetAux(r, p, a) => {
-            let present = model.tree(*r).get(p).is_some();
-            assert_eq!(stable.set_aux(*r, &refs(p), *a).unwrap(), present);
-            if present {
-                model.aux.insert((r.index(), p.clone()), *a);
-            }
-        }
         Op::Rehash => {
             stable.rehash().unwrap();
             model.trees.iter_mut().for_each(|t| {
@@ -142,7 +133,16 @@ fn assert_same(stable: &StableTree<VectorMemory>, model: &Model, probes: &[Path]
             let (mut ours, mut theirs) = (Vec::new(), Vec::new());
             stable.witness_cbor(root, &path, &mut ours).unwrap();
             heap.witness_cbor(&path, &mut theirs);
-            prop_assert_eq!(ours, theirs);
+            prop_assert_eq!(&ours, &theirs);
+            // The same witness with the value at a prefix written from the heap copy.
+            for cut in 1..probe.len() {
+                let (head, rest) = probe.split_at(cut);
+                let rest = refs(rest);
+                let mut spliced = Vec::new();
+                let value = |out: &mut Vec<u8>| heap.get(head).expect("spliced only when present").witness_cbor(&rest, out);
+                stable.witness_cbor_onto(root, &refs(head), &value, &mut spliced).unwrap();
+                prop_assert_eq!(&spliced, &theirs);
+            }
             prop_assert_eq!(stable.get(root, &path).unwrap(), model.entry(root, probe));
             let value_hash = heap.get(probe).map(Tree::hash);
             prop_assert_eq!(stable.value_hash(root, &path).unwrap(), value_hash);
@@ -159,7 +159,7 @@ proptest! {
     #[test]
     fn matches_the_heap_tree(ops in prop::collection::vec(op(), 0..40), probes in prop::collection::vec(path(5), 1..10)) {
         let memory = VectorMemory::default();
-        let mut stable = StableTree::create(memory.clone()).unwrap();
+        let mut stable = StableTree::create(memory.clone(), [3; 32]).unwrap();
         let mut model = Model::default();
         for op in &ops {
             apply(&mut stable, &memory, &mut model, op);
@@ -176,7 +176,7 @@ proptest! {
     #[test]
     fn removal_frees_and_reuses_slots(entries in prop::collection::btree_map(path(4), leaf_bytes(), 1..20)) {
         let memory = VectorMemory::default();
-        let mut stable = StableTree::create(memory.clone()).unwrap();
+        let mut stable = StableTree::create(memory.clone(), [3; 32]).unwrap();
         for round in 0..3 {
             for (p, v) in &entries {
                 stable.insert(Root::Expr, &refs(p), Value::Leaf(v), 0).unwrap();
@@ -206,7 +206,7 @@ proptest! {
     #[test]
     fn corrupt_bytes_never_panic(entries in prop::collection::btree_map(path(4), leaf_bytes(), 1..12), flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6), probe in path(4)) {
         let memory = VectorMemory::default();
-        let mut stable = StableTree::create(memory.clone()).unwrap();
+        let mut stable = StableTree::create(memory.clone(), [3; 32]).unwrap();
         for (p, v) in &entries {
             stable.insert(Root::Expr, &refs(p), Value::Leaf(v), 0).unwrap();
         }
@@ -257,7 +257,7 @@ impl Memory for Counting {
 #[test]
 fn rehash_writes_each_dirty_node_once_and_skips_copied_subtrees() {
     let memory = Counting::default();
-    let mut stable = StableTree::create(memory.clone()).unwrap();
+    let mut stable = StableTree::create(memory.clone(), [3; 32]).unwrap();
     let responses: Vec<(Path, Vec<u8>)> = (0..100u8).map(|i| (vec![vec![1; 32], Vec::new(), vec![i; 32]], Vec::new())).collect();
     let set = heap_subtree(&responses, true);
     let path: [&[u8]; 3] = [b"docs", b"page.html", b"<$>"];
@@ -278,7 +278,8 @@ fn rehash_writes_each_dirty_node_once_and_skips_copied_subtrees() {
 fn open_tells_absent_from_unknown_and_corrupt() {
     let memory = VectorMemory::default();
     assert!(StableTree::open(memory.clone()).unwrap().is_none(), "empty memory");
-    let mut stable = StableTree::create(memory.clone()).unwrap();
+    let mut stable = StableTree::create(memory.clone(), [3; 32]).unwrap();
+    assert_eq!(StableTree::open(memory.clone()).unwrap().map(|t| t.stamp()), Some([3; 32]));
     stable.insert(Root::Assets, &[b"/a"], Value::Leaf(&[1; 32]), 0).unwrap();
     stable.rehash().unwrap();
     memory.write(4, &[slot::VERSION + 1]);
@@ -293,7 +294,7 @@ fn open_tells_absent_from_unknown_and_corrupt() {
 #[test]
 fn a_cycle_is_reported_not_followed() {
     let memory = VectorMemory::default();
-    let mut stable = StableTree::create(memory.clone()).unwrap();
+    let mut stable = StableTree::create(memory.clone(), [3; 32]).unwrap();
     for label in [b"a", b"b", b"c", b"d"] {
         stable.insert(Root::Expr, &[label], Value::Leaf(b""), 0).unwrap();
     }
@@ -310,7 +311,7 @@ fn a_cycle_is_reported_not_followed() {
 
 #[test]
 fn empty_paths_are_refused() {
-    let mut stable = StableTree::create(VectorMemory::default()).unwrap();
+    let mut stable = StableTree::create(VectorMemory::default(), [3; 32]).unwrap();
     assert_eq!(stable.insert(Root::Expr, &[], Value::Leaf(b"x"), 0), Err(StableTreeError::EmptyPath));
     assert_eq!(stable.remove(Root::Expr, &[]), Ok(false));
     assert_eq!(stable.get(Root::Expr, &[]), Ok(None));

@@ -69,6 +69,9 @@ pub struct ServedPath {
     pub address: u64,
     /// CBOR+base64 `expr_path` for the `IC-Certificate` header.
     pub expr_path: String,
+    /// The response set certified at the path (shared with the asset's entry, not copied): the
+    /// header's witness below the path is written from it.
+    set: ResponseSet,
 }
 
 /// A fallback scope: the page served for missing paths below it.
@@ -334,7 +337,7 @@ impl Certifier {
     ) -> Option<String> {
         // An exact path's witness below its terminator comes from the heap copy of its set.
         let set = match target {
-            Target::Asset { served, .. } => self.assets.get(&served.key).map(|a| &a.certified),
+            Target::Asset { served, .. } => Some(&served.set),
             Target::Fallback { .. } => None,
         };
         let proven = Proven { set, expr_hash: &self.expression.hash, hash: &response.hash };
@@ -373,7 +376,12 @@ impl Certifier {
             return Ok(());
         };
         // Inserting replaces what the path certified before: no delete-then-insert walks.
-        let served = ServedPath { key: key.clone(), address: asset.address, expr_path: cert_path.expr_path_b64() };
+        let served = ServedPath {
+            key: key.clone(),
+            address: asset.address,
+            expr_path: cert_path.expr_path_b64(),
+            set: asset.certified.clone(),
+        };
         if certify {
             self.trees.insert(&cert_path, &asset.certified)?;
             self.trees.set_v1(path, asset.v1_sha256)?;

@@ -29,8 +29,8 @@ mod treap;
 pub use certifier::{Certifier, Scope, ServedPath, Target};
 pub use stable_tree::{ArenaMemory, StableTreeError};
 pub use input::{AssetView, Change, ContentSource, Encoding, EncodingView, RecordSink};
-pub use record::{PageEntry, RecordError, RecordView, Span, VariantEntry, RECORD_VERSION};
-pub use responses::{AssetResponses, Body, CertifiedResponse, FallbackPage, Variant};
+pub use record::{PageEntry, RecordError, RecordView, Span, VariantEntry};
+pub use responses::{Body, CertifiedResponse};
 pub use state_sync::{view_of, DEFAULT_ALLOW_RAW_ACCESS, DEFAULT_ENABLE_ALIASING};
 pub use tree::CertPath;
 

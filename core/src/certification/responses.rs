@@ -1,5 +1,6 @@
 //! Every response an asset can produce, built once at commit: status, header list, body span
-//! and response hash. Serving picks one of these and copies it.
+//! and response hash. They live only until `record` has written them into the asset's record;
+//! serving decodes the one it picks from there.
 //!
 //! Owns the per-asset precomputation (206 parts use the part hashes stored at commit; no content
 //! is read). Must not touch the trees. Invariant: each `hash` is the `ic-http-certification` response hash
@@ -60,8 +61,6 @@ impl CertifiedResponse {
 pub struct Variant {
     /// The encoding described.
     pub view: EncodingView,
-    /// The `ETag` value, quoted, for `If-None-Match` comparison.
-    pub etag: String,
     /// 200 with the whole body; `None` when the encoding is larger than one chunk.
     pub full: Option<CertifiedResponse>,
     /// 200 headers without a body, for HEAD.
@@ -83,18 +82,11 @@ impl Variant {
             .chain(self.parts.iter())
             .map(|r| &r.hash)
     }
-
-    /// The 206 part containing byte `offset`.
-    pub fn part_at(&self, offset: u64) -> Option<&CertifiedResponse> {
-        self.parts.get(usize::try_from(offset / CHUNK_SIZE).ok()?)
-    }
 }
 
 /// Everything precomputed for one asset.
 #[derive(Debug, Clone)]
 pub struct AssetResponses {
-    /// The asset key.
-    pub key: String,
     /// Whether alias paths may serve this asset.
     pub enable_aliasing: bool,
     /// Whether raw domains may serve this asset.
@@ -124,7 +116,6 @@ impl AssetResponses {
         let certified = ResponseSet::new(&expression.hash, hashes);
         Ok(AssetResponses {
             certified,
-            key: view.key.clone(),
             enable_aliasing: view.enable_aliasing,
             allow_raw_access: view.allow_raw_access,
             variants,
@@ -186,7 +177,6 @@ fn build_variant(
     }
     Ok(Variant {
         view: encoding.clone(),
-        etag: format!("\"{}\"", hex::encode(encoding.sha256)),
         full,
         head,
         not_modified: CertifiedResponse::new(hasher, 304, derive(HeaderKind::NotModified), Body::Empty, &empty),
@@ -199,8 +189,6 @@ fn build_variant(
 /// single-page-app `/index.html` (status 200) or the canister's plain 404.
 #[derive(Debug, Clone)]
 pub struct FallbackPage {
-    /// The asset served, `None` for the plain 404.
-    pub key: Option<String>,
     /// Whether raw domains may serve this page.
     pub allow_raw_access: bool,
     /// `(encoding, whole response, HEAD response)` in serving preference order.
@@ -235,11 +223,10 @@ impl FallbackPage {
                 (e.encoding, full, head)
             })
             .collect();
-        (!variants.is_empty()).then(|| FallbackPage::new(Some(view.key.clone()), view.allow_raw_access, variants, expression))
+        (!variants.is_empty()).then(|| FallbackPage::new(view.allow_raw_access, variants, expression))
     }
 
     fn new(
-        key: Option<String>,
         allow_raw_access: bool,
         variants: Vec<(Encoding, CertifiedResponse, CertifiedResponse)>,
         expression: &Expression,
@@ -249,7 +236,7 @@ impl FallbackPage {
             .flat_map(|(_, full, head)| [&full.hash, &head.hash])
             .chain([&expression.method_not_allowed.hash]);
         let certified = ResponseSet::new(&expression.hash, hashes);
-        FallbackPage { key, allow_raw_access, variants, certified }
+        FallbackPage { allow_raw_access, variants, certified }
     }
 
     /// The canister's own certified 404.
@@ -259,7 +246,7 @@ impl FallbackPage {
         let mut hasher = ResponseHasher::default();
         let full = CertifiedResponse::new(&mut hasher, 404, headers.clone(), Body::Static(NOT_FOUND_BODY), &body_hash);
         let head = CertifiedResponse::new(&mut hasher, 404, headers, Body::Empty, &empty_hash());
-        FallbackPage::new(None, true, vec![(Encoding::Identity, full, head)], expression)
+        FallbackPage::new(true, vec![(Encoding::Identity, full, head)], expression)
     }
 }
 

@@ -38,6 +38,7 @@ impl<M: Memory> RecordStore<M> {
     /// Frees the record of `key`, if any.
     pub fn remove(&mut self, key: &str) {
         if let Some(old) = self.index.remove(&key.to_string()) {
+            // As in `write`: only a corrupted region refuses, and then the block leaks.
             let _ = self.region.free(old);
         }
     }

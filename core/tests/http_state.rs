@@ -271,3 +271,29 @@ fn records_of_the_layout_before_the_record_region_are_rebuilt() {
     assert_eq!(c.get("/").body.as_slice(), b"<html>home</html>");
     assert_eq!(c.get("/docs/x").body.as_slice(), b"<html>missing</html>");
 }
+
+/// A record whose bytes were corrupted in stable memory: serving it answers 500 (no panic), and
+/// the next rebuild (after an upgrade) writes it again from the asset's metadata.
+#[test]
+fn a_corrupt_record_is_refused_then_rebuilt() {
+    use asset_canister_core::store::memory_ids;
+    use ic_stable_structures::memory_manager::{MemoryId, MemoryManager};
+    use ic_stable_structures::Memory;
+
+    let mut c = Canister::new();
+    c.store("/a.html", "text/html", b"<html>a</html>");
+    c.store("/b.html", "text/html", b"<html>b</html>");
+    let expected = c.certifier.root_hash();
+    let (_, address) = c.state.record_addresses_after(None, 1).remove(0);
+    let records = MemoryManager::init(c.memory.clone()).get(MemoryId::new(memory_ids::RECORDS));
+    // The record's version byte (just after the 8-byte block header) and its first table bytes.
+    records.write(address + 8, &[0xEE; 24]);
+    let req = HttpRequest { method: "GET".into(), url: "/a.html".into(), headers: vec![], body: ByteBuf::new(), certificate_version: Some(2) };
+    let context = ServeContext { certificate: &c.certificate, canister_id: CANISTER_ID };
+    assert_eq!(http_request(&c.certifier, &req, context, &c.state).status_code, 500);
+    assert_eq!(c.get("/b.html").body.as_slice(), b"<html>b</html>");
+    c.state = State::load(c.memory.clone());
+    c.certifier = Certifier::rebuild(&mut c.state).unwrap();
+    assert_eq!(c.certifier.root_hash(), expected);
+    assert_eq!(c.get("/a.html").body.as_slice(), b"<html>a</html>");
+}

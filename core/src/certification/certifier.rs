@@ -107,10 +107,10 @@ pub enum Target<'a> {
 
 impl Target<'_> {
     /// The tree path the target's responses are certified at.
-    pub fn cert_path(&self) -> CertPath {
-        match self {
-            Target::Asset { path, .. } => CertPath::Exact(path.to_string()),
-            Target::Fallback { scope, .. } => CertPath::Wildcard(scope.to_string()),
+    pub fn cert_path(&self) -> CertPath<'_> {
+        match *self {
+            Target::Asset { path, .. } => CertPath::Exact(path),
+            Target::Fallback { scope, .. } => CertPath::Wildcard(scope),
         }
     }
 
@@ -367,7 +367,7 @@ impl Certifier {
     }
 
     fn recertify_path(&mut self, path: &str, certify: bool) -> Result<(), CertifyError> {
-        let cert_path = CertPath::Exact(path.to_string());
+        let cert_path = CertPath::Exact(path);
         let Some((key, asset)) = Self::resolve(&self.assets, path) else {
             if self.paths.remove(path).is_some() && certify {
                 self.trees.remove(&cert_path)?;
@@ -391,7 +391,7 @@ impl Certifier {
     }
 
     fn recertify_scope(&mut self, scope: &str, certify: bool) -> Result<(), CertifyError> {
-        let cert_path = CertPath::Wildcard(scope.to_string());
+        let cert_path = CertPath::Wildcard(scope);
         let root = scope == "/";
         let page_of = |key: &str| self.assets.get(key).and_then(|a| Some((Some(a.address), a.page.as_ref()?)));
         let page = page_of(&paths::not_found_page(scope))

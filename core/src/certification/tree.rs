@@ -28,20 +28,20 @@ use ic_http_certification::HttpCertificationPath;
 /// Label of the legacy tree.
 const V1_LABEL: &[u8] = b"http_assets";
 
-/// Where in the v2 tree a response is certified.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CertPath {
+/// Where in the v2 tree a response is certified (borrowed: serving builds one per request).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertPath<'a> {
     /// An exact path such as `/a.html`.
-    Exact(String),
+    Exact(&'a str),
     /// A wildcard scope such as `/` or `/docs`, covering every path below it.
-    Wildcard(String),
+    Wildcard(&'a str),
 }
 
-impl CertPath {
+impl CertPath<'_> {
     fn to_http(&self) -> HttpCertificationPath<'_> {
-        match self {
-            CertPath::Exact(p) => HttpCertificationPath::exact(p.as_str()),
-            CertPath::Wildcard(p) => HttpCertificationPath::wildcard(p.as_str()),
+        match *self {
+            CertPath::Exact(p) => HttpCertificationPath::exact(p),
+            CertPath::Wildcard(p) => HttpCertificationPath::wildcard(p),
         }
     }
 
@@ -52,7 +52,7 @@ impl CertPath {
 
     /// [`CertPath::tree_path`] borrowed from the path string: no copy per segment.
     fn segments(&self) -> Vec<&[u8]> {
-        let (path, terminator) = match self {
+        let (path, terminator) = match *self {
             CertPath::Exact(p) => (p, EXACT_PATH_TERMINATOR_BYTES),
             CertPath::Wildcard(p) => (p, WILDCARD_PATH_TERMINATOR_BYTES),
         };
@@ -155,7 +155,7 @@ impl Trees {
 
     /// Certifies `responses` at `path`, replacing whatever was certified there; the set's
     /// nodes are copied with their hashes, so only the nodes above it are hashed again.
-    pub fn insert(&mut self, path: &CertPath, responses: &ResponseSet) -> Result<(), StableTreeError> {
+    pub fn insert(&mut self, path: &CertPath<'_>, responses: &ResponseSet) -> Result<(), StableTreeError> {
         let segments = path.segments();
         // Re-certifying identical responses (an unchanged alias, a re-uploaded file) would only
         // dirty the walk down to them.
@@ -166,7 +166,7 @@ impl Trees {
     }
 
     /// Removes every v2 response certified at `path` (and nothing below it).
-    pub fn remove(&mut self, path: &CertPath) -> Result<(), StableTreeError> {
+    pub fn remove(&mut self, path: &CertPath<'_>) -> Result<(), StableTreeError> {
         self.tree.remove(Root::Expr, &path.segments()).map(drop)
     }
 
@@ -224,7 +224,7 @@ impl Trees {
     pub fn v2_header(
         &self,
         certificate: &[u8],
-        path: &CertPath,
+        path: &CertPath<'_>,
         expr_path_b64: &str,
         response: &Proven<'_>,
         request_path: &str,
@@ -240,7 +240,7 @@ impl Trees {
     /// then the heap copy of the response set inserted there); a wildcard proves the request
     /// path's absence, the wildcard's responses, and the absence of every more specific wildcard
     /// (merged as a `HashTree`, then encoded).
-    fn v2_tree_cbor(&self, path: &CertPath, response: &Proven<'_>, request_path: &str, out: &mut Vec<u8>) -> Option<()> {
+    fn v2_tree_cbor(&self, path: &CertPath<'_>, response: &Proven<'_>, request_path: &str, out: &mut Vec<u8>) -> Option<()> {
         let wildcard_witness = match path {
             CertPath::Exact(_) => None,
             CertPath::Wildcard(_) => Some(self.wildcard_witness(path, request_path)?),
@@ -266,9 +266,9 @@ impl Trees {
         Some(())
     }
 
-    fn wildcard_witness(&self, path: &CertPath, request_path: &str) -> Option<HashTree> {
+    fn wildcard_witness(&self, path: &CertPath<'_>, request_path: &str) -> Option<HashTree> {
         let responding = path.tree_path();
-        let requested = CertPath::Exact(request_path.to_string()).tree_path();
+        let requested = CertPath::Exact(request_path).tree_path();
         if responding.len() > requested.len() {
             return None;
         }
@@ -282,7 +282,7 @@ impl Trees {
 
     /// The header tree as [`Trees::v2_header`] encodes it, decoded again for inspection.
     #[cfg(test)]
-    fn v2_tree(&self, path: &CertPath, set: &ResponseSet, response_hash: &Hash, request_path: &str) -> Option<HashTree> {
+    fn v2_tree(&self, path: &CertPath<'_>, set: &ResponseSet, response_hash: &Hash, request_path: &str) -> Option<HashTree> {
         let mut bytes = Vec::new();
         let response = Proven { set: Some(set), expr_hash: &tests::EXPR, hash: response_hash };
         self.v2_tree_cbor(path, &response, request_path, &mut bytes)?;
@@ -316,7 +316,7 @@ mod tests {
 
     pub(super) const EXPR: Hash = [1; 32];
 
-    fn paths() -> Vec<(CertPath, Vec<Hash>)> {
+    fn paths() -> Vec<(CertPath<'static>, Vec<Hash>)> {
         vec![
             (CertPath::Exact("/a.html".into()), vec![[2; 32], [3; 32]]),
             (CertPath::Exact("/docs/".into()), vec![[4; 32]]),
@@ -346,7 +346,7 @@ mod tests {
         }
         let library = library_tree();
         let root = trees.rehash().unwrap();
-        let sets: Vec<(CertPath, ResponseSet)> = paths().into_iter().map(|(p, h)| (p, ResponseSet::new(&EXPR, &h))).collect();
+        let sets: Vec<(CertPath<'static>, ResponseSet)> = paths().into_iter().map(|(p, h)| (p, ResponseSet::new(&EXPR, &h))).collect();
         let set_of = |path: &CertPath| &sets.iter().find(|(p, _)| p == path).unwrap().1;
         for (path, request, hash) in [
             (CertPath::Exact("/a.html".into()), "/a.html", [3; 32]),
@@ -362,7 +362,7 @@ mod tests {
             // differs: ours depends only on the label set), and a valid proof of our root.
             assert_eq!(ours.list_paths(), theirs.list_paths(), "{request}");
             assert_eq!(ours.digest(), root, "{request}");
-            let requested = CertPath::Exact(request.to_string()).tree_path();
+            let requested = CertPath::Exact(request).tree_path();
             if let CertPath::Wildcard(_) = path {
                 let mut absent = vec![PATH_PREFIX_BYTES.to_vec()];
                 absent.extend(requested.clone());

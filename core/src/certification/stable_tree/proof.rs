@@ -167,7 +167,8 @@ impl<M: Memory> Arena<M> {
     #[allow(clippy::too_many_arguments)]
     fn walk(&self, at: u32, label: &[u8], present: bool, rest: &[&[u8]], splice: Splice<'_>, out: &mut Vec<u8>, depth: usize) -> Result<bool> {
         check(depth, at)?;
-        let n = self.view(at)?;
+        let mut n = View::blank();
+        self.read_view(at, &mut n)?;
         let payload = self.payload(&n)?;
         let (own, bytes) = payload.split_at(n.label_len());
         let order = label.cmp(own);

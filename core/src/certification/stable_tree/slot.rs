@@ -105,6 +105,10 @@ pub(super) struct View {
 }
 
 impl View {
+    /// A buffer for [`Arena::read_view`].
+    pub fn blank() -> View {
+        View { b: [0; SLOT as usize], index: 0 }
+    }
     pub fn is_leaf(&self) -> bool {
         self.b[0] == KIND_LEAF
     }
@@ -274,16 +278,23 @@ impl<M: Memory> Arena<M> {
 
     /// Reads node `index` without copying its payload out of the slot.
     pub fn view(&self, index: u32) -> Result<View, StableTreeError> {
+        let mut view = View::blank();
+        self.read_view(index, &mut view)?;
+        Ok(view)
+    }
+
+    /// [`Arena::view`] into a caller's buffer: the serving walk moves no slot bytes around.
+    pub fn read_view(&self, index: u32, view: &mut View) -> Result<(), StableTreeError> {
         if index == 0 || index >= self.header.high_water {
             return Err(StableTreeError::Corrupt { slot: index });
         }
-        let mut view = View { b: [0; SLOT as usize], index };
+        view.index = index;
         self.memory.read(u64::from(index) * SLOT, &mut view.b);
         let total = (view.label_len() as u64) + (view.leaf_len() as u64);
         if (view.b[0] != KIND_LEAF && view.b[0] != KIND_MAP) || (!view.overflows() && total > INLINE as u64) {
             return Err(StableTreeError::Corrupt { slot: index });
         }
-        Ok(view)
+        Ok(())
     }
 
     /// The label and leaf bytes of `view` (borrowed from the slot when inline).

@@ -64,6 +64,21 @@ impl CertPath<'_> {
         segments
     }
 
+    /// [`CertPath::segments`] into `buf` (no allocation, for serving); `None` when they do not fit.
+    fn segments_in<'s>(&'s self, buf: &mut [&'s [u8]]) -> Option<usize> {
+        let (path, terminator) = match *self {
+            CertPath::Exact(p) => (p, EXACT_PATH_TERMINATOR_BYTES),
+            CertPath::Wildcard(p) => (p, WILDCARD_PATH_TERMINATOR_BYTES),
+        };
+        let mut n = 0;
+        let trailing: &[&[u8]] = if path.ends_with('/') { &[&[], terminator] } else { &[terminator] };
+        for segment in path.split('/').filter(|s| !s.is_empty()).map(str::as_bytes).chain(trailing.iter().copied()) {
+            *buf.get_mut(n)? = segment;
+            n += 1;
+        }
+        Some(n)
+    }
+
     /// The CBOR+base64 `expr_path` of the `IC-Certificate` header, computed once per path.
     pub fn expr_path_b64(&self) -> String {
         cbor_encode_to_base64(&self.to_http().to_expr_path())
@@ -252,13 +267,21 @@ impl Trees {
         match wildcard_witness {
             None => {
                 let rest: [&[u8]; 3] = [&response.expr_hash[..], &[], &response.hash[..]];
-                let segments = path.segments();
+                let mut buf: [&[u8]; 16] = [&[]; 16];
+                let owned;
+                let segments = match path.segments_in(&mut buf) {
+                    Some(n) => &buf[..n],
+                    None => {
+                        owned = path.segments();
+                        &owned[..]
+                    }
+                };
                 match response.set {
                     Some(set) => {
                         let value = |out: &mut Vec<u8>| set.0.witness_cbor(&rest, out);
-                        self.tree.witness_cbor_onto(Root::Expr, &segments, &value, out).ok()?;
+                        self.tree.witness_cbor_onto(Root::Expr, segments, &value, out).ok()?;
                     }
-                    None => self.tree.witness_cbor(Root::Expr, &[&segments[..], &rest[..]].concat(), out).ok()?,
+                    None => self.tree.witness_cbor(Root::Expr, &[segments, &rest[..]].concat(), out).ok()?,
                 }
             }
             Some(witness) => tree_cbor::node(witness.as_ref(), out),
@@ -371,6 +394,21 @@ mod tests {
                     let mut p = vec![PATH_PREFIX_BYTES.to_vec()];
                     p.extend(more_specific);
                     assert!(matches!(ours.lookup_subtree(&p), ic_certification::SubtreeLookupResult::Absent), "{request}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn segments_without_allocation_are_the_segments() {
+        let deep = "/a".repeat(20);
+        for path in ["/", "/a.html", "/docs/", "/docs/x/y.css", "//x//", "", deep.as_str()] {
+            for cert_path in [CertPath::Exact(path), CertPath::Wildcard(path)] {
+                let mut buf: [&[u8]; 16] = [&[]; 16];
+                let expected = cert_path.segments();
+                match cert_path.segments_in(&mut buf) {
+                    Some(n) => assert_eq!(&buf[..n], &expected[..], "{path}"),
+                    None => assert!(expected.len() > buf.len(), "{path}"),
                 }
             }
         }

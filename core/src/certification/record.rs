@@ -101,12 +101,26 @@ struct Writer<'a> {
 
 impl<'a> Writer<'a> {
     fn new(flags: u8, asset: Option<&'a AssetResponses>, page: Option<&'a FallbackPage>) -> Writer<'a> {
-        let variants = asset.map_or(0, |a| a.variants.len());
-        let pages = page.map_or(0, |p| p.variants.len());
+        let variants = asset.map_or(&[][..], |a| &a.variants[..]);
+        let page_variants = page.map_or(&[][..], |p| &p.variants[..]);
         let flags = flags | if page.is_some() { HAS_PAGE } else { 0 };
-        let mut out = Vec::with_capacity(2048);
-        out.extend_from_slice(&[RECORD_VERSION, flags, variants as u8, pages as u8]);
-        out.resize(HEADER_LEN + variants * VARIANT_LEN + pages * PAGE_LEN, 0);
+        let table_end = HEADER_LEN + variants.len() * VARIANT_LEN + page_variants.len() * PAGE_LEN;
+        // Sized once for the whole record (at most 1 KiB of response sets assumed), so the
+        // bytes are not copied again as the buffer grows.
+        let responses: usize = variants
+            .iter()
+            .map(|v| {
+                let parts = v.parts.iter().map(|r| response_len(r) + 8).sum::<usize>();
+                v.view.locator.len()
+                    + v.full.as_ref().map_or(0, |r| response_len(r))
+                    + [&v.head, &v.not_modified, &v.unsatisfiable].map(|r| response_len(r)).iter().sum::<usize>()
+                    + parts
+            })
+            .sum::<usize>()
+            + page_variants.iter().map(|(_, full, head)| 16 + response_len(full) + response_len(head)).sum::<usize>();
+        let mut out = Vec::with_capacity(table_end + responses + 32 + 1024);
+        out.extend_from_slice(&[RECORD_VERSION, flags, variants.len() as u8, page_variants.len() as u8]);
+        out.resize(table_end, 0);
         Writer { out, asset, page }
     }
 
@@ -122,41 +136,62 @@ impl<'a> Writer<'a> {
         span_bytes(at, self.out.len() - at)
     }
 
+    /// Writes `fields` into the table at `at` (the table was zero-filled by [`Writer::new`]).
+    fn table(&mut self, at: usize, fields: &[&[u8]]) -> usize {
+        let mut at = at;
+        for field in fields {
+            self.out[at..at + field.len()].copy_from_slice(field);
+            at += field.len();
+        }
+        at
+    }
+
     fn finish(mut self, expression: &Expression) -> Vec<u8> {
         let variants = self.asset.map_or(&[][..], |a| &a.variants[..]);
         let page_variants = self.page.map_or(&[][..], |p| &p.variants[..]);
         let locator_of = |e: Encoding| variants.iter().find(|v| v.view.encoding == e).map_or(&[][..], |v| &v.view.locator[..]);
         let table_end = self.out.len();
-        let mut table: Vec<Vec<u8>> = Vec::new();
-        let mut variant_locators = Vec::new();
+        let mut variant_locators = Vec::with_capacity(variants.len());
         for v in variants {
             variant_locators.push(self.span(&v.view.locator));
         }
-        let mut page_locators = Vec::new();
+        let mut page_locators = Vec::with_capacity(page_variants.len());
         for (encoding, _, _) in page_variants {
             page_locators.push(self.span(locator_of(*encoding)));
         }
         let text = &expression.text;
+        let mut at = HEADER_LEN;
         for (v, locator) in variants.iter().zip(&variant_locators) {
             let full = v.full.as_ref().map_or([0; 8], |r| self.response(r, text));
             let head = self.response(&v.head, text);
             let not_modified = self.response(&v.not_modified, text);
             let unsatisfiable = self.response(&v.unsatisfiable, text);
-            let parts: Vec<[u8; 8]> = v.parts.iter().map(|r| self.response(r, text)).collect();
-            let parts = self.span(&parts.concat());
-            let mut entry = vec![encoding_tag(v.view.encoding)];
-            entry.extend_from_slice(&v.view.length.to_be_bytes());
-            entry.extend_from_slice(&v.view.sha256);
-            for s in [locator, &full, &head, &not_modified, &unsatisfiable, &parts] {
-                entry.extend_from_slice(s);
+            let parts_at = self.out.len();
+            self.out.resize(parts_at + 8 * v.parts.len(), 0);
+            for (i, r) in v.parts.iter().enumerate() {
+                let span = self.response(r, text);
+                self.out[parts_at + 8 * i..parts_at + 8 * (i + 1)].copy_from_slice(&span);
             }
-            table.push(entry);
+            let parts = span_bytes(parts_at, 8 * v.parts.len());
+            let fields: [&[u8]; 9] = [
+                &[encoding_tag(v.view.encoding)],
+                &v.view.length.to_be_bytes(),
+                &v.view.sha256,
+                locator,
+                &full,
+                &head,
+                &not_modified,
+                &unsatisfiable,
+                &parts,
+            ];
+            at = self.table(at, &fields);
         }
         for ((encoding, full, head), locator) in page_variants.iter().zip(&page_locators) {
             let full = self.response(full, text);
             let head = self.response(head, text);
-            table.push([&[encoding_tag(*encoding)][..], locator, &full, &head].concat());
+            at = self.table(at, &[&[encoding_tag(*encoding)], locator, &full, &head]);
         }
+        debug_assert_eq!(at, table_end);
         let summary_at = self.out.len();
         self.out.extend_from_slice(&expression.hash);
         if let Some(asset) = self.asset {
@@ -165,8 +200,6 @@ impl<'a> Writer<'a> {
         if let Some(page) = self.page {
             page.certified.encode(&mut self.out);
         }
-        let table = table.concat();
-        self.out[HEADER_LEN..HEADER_LEN + table.len()].copy_from_slice(&table);
         self.out[4..8].copy_from_slice(&u32_of(table_end).to_be_bytes());
         self.out[8..12].copy_from_slice(&u32_of(summary_at).to_be_bytes());
         self.out
@@ -182,6 +215,12 @@ fn span_bytes(at: usize, len: usize) -> [u8; 8] {
     s[..4].copy_from_slice(&u32_of(at).to_be_bytes());
     s[4..].copy_from_slice(&u32_of(len).to_be_bytes());
     s
+}
+
+/// At least the bytes [`put_response`] writes for `r` (the expression counts as text).
+fn response_len(r: &CertifiedResponse) -> usize {
+    let text: usize = r.headers.iter().map(|(name, value)| name.len() + value.len()).sum();
+    2 + 32 + 17 + 2 + 6 * r.headers.len() + text
 }
 
 fn put_response(out: &mut Vec<u8>, r: &CertifiedResponse, expression: &str) {
@@ -203,18 +242,36 @@ fn put_response(out: &mut Vec<u8>, r: &CertifiedResponse, expression: &str) {
 fn put_headers(out: &mut Vec<u8>, headers: &HeaderList, expression: &str) {
     let count = u16::try_from(headers.len()).expect("a response has fewer than 65536 headers");
     out.extend_from_slice(&count.to_be_bytes());
-    for (name, value) in headers {
+    let lengths_at = out.len();
+    out.resize(lengths_at + 6 * headers.len(), 0);
+    for (i, (name, value)) in headers.iter().enumerate() {
         let name_len = u16::try_from(name.len()).expect("header names are shorter than 64 KiB");
-        out.extend_from_slice(&name_len.to_be_bytes());
-        let value_len = if value == expression { EXPRESSION_TEXT } else { u32_of(value.len()) };
-        out.extend_from_slice(&value_len.to_be_bytes());
-    }
-    for (name, value) in headers {
         out.extend_from_slice(name.as_bytes());
-        if value != expression {
+        let value_len = if is_expression(value, expression) {
+            EXPRESSION_TEXT
+        } else {
             out.extend_from_slice(value.as_bytes());
-        }
+            u32_of(value.len())
+        };
+        let entry = &mut out[lengths_at + 6 * i..lengths_at + 6 * (i + 1)];
+        entry[..2].copy_from_slice(&name_len.to_be_bytes());
+        entry[2..].copy_from_slice(&value_len.to_be_bytes());
     }
+}
+
+/// Whether a header value is the certificate expression (stored as a mark, not as text).
+/// Compared eight bytes at a time: the Wasm `memcmp` is a byte loop, and the expression is
+/// about 200 bytes, compared once for every response of a commit.
+fn is_expression(value: &str, expression: &str) -> bool {
+    let (a, b) = (value.as_bytes(), expression.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let (a_words, a_rest) = a.split_at(a.len() - a.len() % 8);
+    let (b_words, b_rest) = b.split_at(b.len() - b.len() % 8);
+    a_words.chunks_exact(8).zip(b_words.chunks_exact(8)).all(|(x, y)| {
+        u64::from_ne_bytes(x.try_into().expect("eight bytes")) == u64::from_ne_bytes(y.try_into().expect("eight bytes"))
+    }) && a_rest == b_rest
 }
 
 fn encoding_tag(encoding: Encoding) -> u8 {

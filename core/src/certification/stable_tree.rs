@@ -48,7 +48,7 @@ pub enum StableTreeError {
         /// The slot read.
         slot: u32,
     },
-    /// A walk went deeper than [`MAX_DEPTH`]: a cycle in corrupt slots, or adversarial labels.
+    /// A walk went deeper than its bound (256 nodes): a cycle in corrupt slots, or adversarial labels.
     #[error("stable tree walk deeper than {MAX_DEPTH} at slot {slot}")]
     TooDeep {
         /// The slot reached.

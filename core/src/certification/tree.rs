@@ -4,10 +4,11 @@
 //!
 //! The v2 tree has the labels of `ic-http-certification`'s `HttpCertificationTree`
 //! (`http_expr / <segments> / <$>|<*> / expr_hash / "" / response_hash`) and the v1 tree those
-//! of the legacy `http_assets` map, held in the [`treap`](super::treap) container: all responses
-//! of one path are inserted as one prebuilt, prehashed subtree shared by every path serving the
-//! asset, and a commit hashes each changed node once in [`Trees::rehash`]. Witnesses follow
-//! `HttpCertificationTree::witness` step for step.
+//! of the legacy `http_assets` map, both held in the [`stable_tree`](super::stable_tree) arena
+//! (stable memory, reopened after an upgrade without rebuilding): all responses of one path are
+//! built once as a prehashed [`treap`](super::treap) subtree (a [`ResponseSet`]) and copied with
+//! its hashes into the arena at every path serving the asset, and a commit hashes each changed
+//! node once in [`Trees::rehash`]. Witnesses follow `HttpCertificationTree::witness` step for step.
 //!
 //! Owns tree mutation, the root hash and witness encoding; knows nothing of routing or content.
 //! Invariant: `root_hash` is the digest of every witness this module hands out, because both

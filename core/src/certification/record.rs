@@ -34,6 +34,7 @@ pub use view::{PageEntry, RecordSummary, RecordView, Span, VariantEntry};
 
 use super::headers::HeaderList;
 use super::input::Encoding;
+use super::response_hash::same;
 use super::responses::{AssetResponses, Body, CertifiedResponse, Expression, FallbackPage};
 use ic_certification::Hash;
 use thiserror::Error;
@@ -105,20 +106,7 @@ impl<'a> Writer<'a> {
         let page_variants = page.map_or(&[][..], |p| &p.variants[..]);
         let flags = flags | if page.is_some() { HAS_PAGE } else { 0 };
         let table_end = HEADER_LEN + variants.len() * VARIANT_LEN + page_variants.len() * PAGE_LEN;
-        // Sized once for the whole record (at most 1 KiB of response sets assumed), so the
-        // bytes are not copied again as the buffer grows.
-        let responses: usize = variants
-            .iter()
-            .map(|v| {
-                let parts = v.parts.iter().map(|r| response_len(r) + 8).sum::<usize>();
-                v.view.locator.len()
-                    + v.full.as_ref().map_or(0, |r| response_len(r))
-                    + [&v.head, &v.not_modified, &v.unsatisfiable].map(|r| response_len(r)).iter().sum::<usize>()
-                    + parts
-            })
-            .sum::<usize>()
-            + page_variants.iter().map(|(_, full, head)| 16 + response_len(full) + response_len(head)).sum::<usize>();
-        let mut out = Vec::with_capacity(table_end + responses + 32 + 1024);
+        let mut out = Vec::with_capacity(2048);
         out.extend_from_slice(&[RECORD_VERSION, flags, variants.len() as u8, page_variants.len() as u8]);
         out.resize(table_end, 0);
         Writer { out, asset, page }
@@ -217,11 +205,6 @@ fn span_bytes(at: usize, len: usize) -> [u8; 8] {
     s
 }
 
-/// At least the bytes [`put_response`] writes for `r` (the expression counts as text).
-fn response_len(r: &CertifiedResponse) -> usize {
-    let text: usize = r.headers.iter().map(|(name, value)| name.len() + value.len()).sum();
-    2 + 32 + 17 + 2 + 6 * r.headers.len() + text
-}
 
 fn put_response(out: &mut Vec<u8>, r: &CertifiedResponse, expression: &str) {
     out.extend_from_slice(&r.status.to_be_bytes());
@@ -259,19 +242,10 @@ fn put_headers(out: &mut Vec<u8>, headers: &HeaderList, expression: &str) {
     }
 }
 
-/// Whether a header value is the certificate expression (stored as a mark, not as text).
-/// Compared eight bytes at a time: the Wasm `memcmp` is a byte loop, and the expression is
-/// about 200 bytes, compared once for every response of a commit.
+/// Whether a header value is the certificate expression (stored as a mark, not as text),
+/// compared word-wise: the expression is about 200 bytes, compared once per header.
 fn is_expression(value: &str, expression: &str) -> bool {
-    let (a, b) = (value.as_bytes(), expression.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let (a_words, a_rest) = a.split_at(a.len() - a.len() % 8);
-    let (b_words, b_rest) = b.split_at(b.len() - b.len() % 8);
-    a_words.chunks_exact(8).zip(b_words.chunks_exact(8)).all(|(x, y)| {
-        u64::from_ne_bytes(x.try_into().expect("eight bytes")) == u64::from_ne_bytes(y.try_into().expect("eight bytes"))
-    }) && a_rest == b_rest
+    same(value.as_bytes(), expression.as_bytes())
 }
 
 fn encoding_tag(encoding: Encoding) -> u8 {

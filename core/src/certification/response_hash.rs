@@ -158,7 +158,7 @@ fn pair_word(pair: &Pair) -> u64 {
 /// Byte equality eight bytes at a time. The Wasm `memcmp` compares one byte per iteration, which
 /// made comparing the 170-byte certificate expression (and 64-byte pairs) the largest cost of a
 /// memo hit.
-fn same(a: &[u8], b: &[u8]) -> bool {
+pub(super) fn same(a: &[u8], b: &[u8]) -> bool {
     let (a_words, a_rest) = a.as_chunks::<8>();
     let (b_words, b_rest) = b.as_chunks::<8>();
     a.len() == b.len()

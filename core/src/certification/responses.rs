@@ -141,7 +141,7 @@ fn build_variant(
     expression: &str,
     hasher: &mut ResponseHasher,
 ) -> Result<Variant, CertifyError> {
-    let empty = empty_hash();
+    let empty = EMPTY_HASH;
     let derive = |kind| headers::derive(view, encoding, kind, expression);
     let representation = derive(HeaderKind::Representation { etag: true });
     let length = encoding.length;
@@ -219,7 +219,7 @@ impl FallbackPage {
                 let headers = headers::derive(view, e, HeaderKind::Representation { etag: false }, &expression.text);
                 let body = Body::Stored { start: 0, end: e.length };
                 let full = CertifiedResponse::new(hasher, status, headers.clone(), body, &e.sha256);
-                let head = CertifiedResponse::new(hasher, status, headers, Body::Empty, &empty_hash());
+                let head = CertifiedResponse::new(hasher, status, headers, Body::Empty, &EMPTY_HASH);
                 (e.encoding, full, head)
             })
             .collect();
@@ -245,7 +245,7 @@ impl FallbackPage {
         let body_hash: Hash = Sha256::digest(NOT_FOUND_BODY).into();
         let mut hasher = ResponseHasher::default();
         let full = CertifiedResponse::new(&mut hasher, 404, headers.clone(), Body::Static(NOT_FOUND_BODY), &body_hash);
-        let head = CertifiedResponse::new(&mut hasher, 404, headers, Body::Empty, &empty_hash());
+        let head = CertifiedResponse::new(&mut hasher, 404, headers, Body::Empty, &EMPTY_HASH);
         FallbackPage::new(true, vec![(Encoding::Identity, full, head)], expression)
     }
 }
@@ -283,6 +283,19 @@ fn method_not_allowed(expression: &str) -> CertifiedResponse {
     CertifiedResponse::new(&mut ResponseHasher::default(), 405, headers, Body::Static(BODY), &body_hash)
 }
 
-fn empty_hash() -> Hash {
-    Sha256::digest([]).into()
+/// sha256 of the empty body, written out: hashing it once per built variant cost a sha256
+/// block (about 4.5 K instructions) per asset of a commit.
+const EMPTY_HASH: Hash = [
+    0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, 0x41, 0xe4, 0x64,
+    0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_hash_is_the_sha256_of_nothing() {
+        assert_eq!(EMPTY_HASH, <[u8; 32]>::from(Sha256::digest([])));
+    }
 }

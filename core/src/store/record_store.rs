@@ -7,12 +7,44 @@
 //! ever in the index twice.
 
 use super::record_region::{RecordRegion, RecordRegionError};
-use ic_stable_structures::{Memory, StableBTreeMap};
+use ic_stable_structures::storable::Bound;
+use ic_stable_structures::{Memory, StableBTreeMap, Storable};
+use std::borrow::Cow;
 
 /// Records by key.
 pub struct RecordStore<M: Memory> {
     region: RecordRegion<M>,
-    index: StableBTreeMap<String, u64, M>,
+    index: StableBTreeMap<KeyText, u64, M>,
+}
+
+/// An asset key in the index, stored as its UTF-8 bytes: the same bytes and order a `String` key
+/// has (so the layout is unchanged), but a node the B-tree loads does not allocate and validate
+/// a `String` for every key it holds.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct KeyText(Vec<u8>);
+
+impl KeyText {
+    fn of(key: &str) -> KeyText {
+        KeyText(key.as_bytes().to_vec())
+    }
+
+    /// The key as text; bytes that are not UTF-8 (a corrupt index) are replaced, never a panic.
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0).into_owned()
+    }
+}
+
+impl Storable for KeyText {
+    fn to_bytes(&self) -> Cow<'_, [u8]> {
+        Cow::Borrowed(&self.0)
+    }
+    fn into_bytes(self) -> Vec<u8> {
+        self.0
+    }
+    fn from_bytes(bytes: Cow<[u8]>) -> Self {
+        KeyText(bytes.into_owned())
+    }
+    const BOUND: Bound = Bound::Unbounded;
 }
 
 impl<M: Memory> RecordStore<M> {
@@ -27,7 +59,7 @@ impl<M: Memory> RecordStore<M> {
     /// Stores `bytes` as the record of `key`, freeing the record it replaces.
     pub fn write(&mut self, key: &str, bytes: &[u8]) -> Result<u64, RecordRegionError> {
         let address = self.region.write(bytes)?;
-        if let Some(old) = self.index.insert(key.to_string(), address) {
+        if let Some(old) = self.index.insert(KeyText::of(key), address) {
             // An address the index held is live unless the region was corrupted; a failed free
             // then only leaks the block.
             let _ = self.region.free(old);
@@ -37,7 +69,7 @@ impl<M: Memory> RecordStore<M> {
 
     /// Frees the record of `key`, if any.
     pub fn remove(&mut self, key: &str) {
-        if let Some(old) = self.index.remove(&key.to_string()) {
+        if let Some(old) = self.index.remove(&KeyText::of(key)) {
             // As in `write`: only a corrupted region refuses, and then the block leaks.
             let _ = self.region.free(old);
         }
@@ -51,7 +83,7 @@ impl<M: Memory> RecordStore<M> {
 
     /// The address of `key`'s record.
     pub fn address(&self, key: &str) -> Option<u64> {
-        self.index.get(&key.to_string())
+        self.index.get(&KeyText::of(key))
     }
 
     /// Keys with their record addresses after `after` (from the first if `None`), at most
@@ -59,13 +91,48 @@ impl<M: Memory> RecordStore<M> {
     pub fn addresses_after(&self, after: Option<&str>, limit: usize) -> Vec<(String, u64)> {
         let entries: Box<dyn Iterator<Item = _>> = match after {
             None => Box::new(self.index.iter()),
-            Some(a) => Box::new(self.index.range(a.to_string()..).skip_while(move |e| e.key() == a)),
+            Some(a) => Box::new(self.index.range(KeyText::of(a)..).skip_while(move |e| e.key().0 == a.as_bytes())),
         };
-        entries.take(limit).map(|e| (e.key().clone(), e.value())).collect()
+        entries.take(limit).map(|e| (e.key().text(), e.value())).collect()
     }
 
     /// The record region, for reads.
     pub fn region(&self) -> &RecordRegion<M> {
         &self.region
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ic_stable_structures::VectorMemory;
+
+    proptest::proptest! {
+        #[test]
+        fn key_text_is_stored_and_sorted_as_the_string_it_replaced(a in ".{0,8}", b in ".{0,8}") {
+            let (x, y) = (KeyText::of(&a), KeyText::of(&b));
+            proptest::prop_assert_eq!(x.to_bytes(), a.to_bytes());
+            proptest::prop_assert_eq!(x.cmp(&y), a.cmp(&b));
+            proptest::prop_assert_eq!(x.text(), a);
+        }
+    }
+
+    #[test]
+    fn addresses_after_pages_in_key_order_and_frees_replaced_records() {
+        let mut store = RecordStore::init(VectorMemory::default(), VectorMemory::default());
+        let first = store.write("/b", b"one").unwrap();
+        store.write("/a", b"two").unwrap();
+        store.write("/c", b"three").unwrap();
+        let replaced = store.write("/b", b"four").unwrap();
+        assert_eq!(store.address("/b"), Some(replaced));
+        assert_ne!(first, replaced);
+        assert_eq!(store.region().len(first), Err(RecordRegionError::NotLive { address: first }));
+        let all = store.addresses_after(None, 10);
+        let keys: Vec<&str> = all.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["/a", "/b", "/c"]);
+        let after_a: Vec<String> = store.addresses_after(Some("/a"), 1).into_iter().map(|(k, _)| k).collect();
+        assert_eq!(after_a, ["/b"]);
+        store.remove("/b");
+        assert_eq!(store.address("/b"), None);
     }
 }

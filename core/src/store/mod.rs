@@ -100,7 +100,7 @@ mod written;
 
 use blob::{BlobRegion, Extent};
 use ic_stable_structures::{Memory, StableBTreeMap};
-use records::{AssetRecord, EncodingKey, EncodingRecord};
+use records::{AssetRecord, EncodingKey, EncodingRecord, KeyText};
 use written::Written;
 
 /// Virtual memory ids (see the layout diagram above).
@@ -141,7 +141,7 @@ pub mod memory_ids {
 
 /// Assets, encodings and the blob region.
 pub struct Store<M: Memory> {
-    assets: StableBTreeMap<String, AssetRecord, M>,
+    assets: StableBTreeMap<KeyText, AssetRecord, M>,
     encodings: StableBTreeMap<EncodingKey, EncodingRecord, M>,
     blob: BlobRegion<M>,
     /// Heap copy of recently created assets (see `written.rs` and [`Store::keep_written`]).
@@ -173,13 +173,13 @@ impl<M: Memory> Store<M> {
     pub fn asset(&self, key: &str) -> Option<AssetRecord> {
         match self.written.get(key) {
             Some(asset) => Some(asset.record.clone()),
-            None => self.assets.get(&key.to_string()),
+            None => self.assets.get(&KeyText::of(key)),
         }
     }
 
     /// Whether `key` exists.
     pub fn contains(&self, key: &str) -> bool {
-        self.assets.contains_key(&key.to_string())
+        self.assets.contains_key(&KeyText::of(key))
     }
 
     /// Number of assets.
@@ -194,7 +194,7 @@ impl<M: Memory> Store<M> {
 
     /// Inserts or replaces metadata (encodings are untouched).
     pub fn put_asset(&mut self, key: &str, record: AssetRecord) {
-        let created = self.assets.insert(key.to_string(), record.clone()).is_none();
+        let created = self.assets.insert(KeyText::of(key), record.clone()).is_none();
         self.written.put_asset(key, &record, created);
     }
 
@@ -247,12 +247,12 @@ impl<M: Memory> Store<M> {
             self.unset_encoding(key, &encoding);
         }
         self.written.delete_asset(key);
-        self.assets.remove(&key.to_string()).is_some()
+        self.assets.remove(&KeyText::of(key)).is_some()
     }
 
     /// Deletes every asset; returns the keys that existed.
     pub fn clear(&mut self) -> Vec<String> {
-        let keys: Vec<String> = self.assets.keys().collect();
+        let keys: Vec<String> = self.assets.keys().map(|k| k.text()).collect();
         for key in &keys {
             self.delete_asset(key);
         }
@@ -265,18 +265,20 @@ impl<M: Memory> Store<M> {
             .keys()
             .skip(start as usize)
             .take(limit as usize)
+            .map(|k| k.text())
             .collect()
     }
 
     /// Asset keys strictly after `after` (or from the first), at most `limit`.
     pub fn keys_after(&self, after: Option<&str>, limit: usize) -> Vec<String> {
         match after {
-            None => self.assets.keys().take(limit).collect(),
+            None => self.assets.keys().take(limit).map(|k| k.text()).collect(),
             Some(a) => self
                 .assets
-                .keys_range(a.to_string()..)
-                .filter(|k| k != a)
+                .keys_range(KeyText::of(a)..)
+                .filter(|k| !k.is(a))
                 .take(limit)
+                .map(|k| k.text())
                 .collect(),
         }
     }

@@ -7,44 +7,13 @@
 //! ever in the index twice.
 
 use super::record_region::{RecordRegion, RecordRegionError};
-use ic_stable_structures::storable::Bound;
-use ic_stable_structures::{Memory, StableBTreeMap, Storable};
-use std::borrow::Cow;
+use super::records::KeyText;
+use ic_stable_structures::{Memory, StableBTreeMap};
 
 /// Records by key.
 pub struct RecordStore<M: Memory> {
     region: RecordRegion<M>,
     index: StableBTreeMap<KeyText, u64, M>,
-}
-
-/// An asset key in the index, stored as its UTF-8 bytes: the same bytes and order a `String` key
-/// has (so the layout is unchanged), but a node the B-tree loads does not allocate and validate
-/// a `String` for every key it holds.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct KeyText(Vec<u8>);
-
-impl KeyText {
-    fn of(key: &str) -> KeyText {
-        KeyText(key.as_bytes().to_vec())
-    }
-
-    /// The key as text; bytes that are not UTF-8 (a corrupt index) are replaced, never a panic.
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0).into_owned()
-    }
-}
-
-impl Storable for KeyText {
-    fn to_bytes(&self) -> Cow<'_, [u8]> {
-        Cow::Borrowed(&self.0)
-    }
-    fn into_bytes(self) -> Vec<u8> {
-        self.0
-    }
-    fn from_bytes(bytes: Cow<[u8]>) -> Self {
-        KeyText(bytes.into_owned())
-    }
-    const BOUND: Bound = Bound::Unbounded;
 }
 
 impl<M: Memory> RecordStore<M> {
@@ -91,7 +60,7 @@ impl<M: Memory> RecordStore<M> {
     pub fn addresses_after(&self, after: Option<&str>, limit: usize) -> Vec<(String, u64)> {
         let entries: Box<dyn Iterator<Item = _>> = match after {
             None => Box::new(self.index.iter()),
-            Some(a) => Box::new(self.index.range(KeyText::of(a)..).skip_while(move |e| e.key().0 == a.as_bytes())),
+            Some(a) => Box::new(self.index.range(KeyText::of(a)..).skip_while(move |e| e.key().is(a))),
         };
         entries.take(limit).map(|e| (e.key().text(), e.value())).collect()
     }
@@ -106,16 +75,6 @@ impl<M: Memory> RecordStore<M> {
 mod tests {
     use super::*;
     use ic_stable_structures::VectorMemory;
-
-    proptest::proptest! {
-        #[test]
-        fn key_text_is_stored_and_sorted_as_the_string_it_replaced(a in ".{0,8}", b in ".{0,8}") {
-            let (x, y) = (KeyText::of(&a), KeyText::of(&b));
-            proptest::prop_assert_eq!(x.to_bytes(), a.to_bytes());
-            proptest::prop_assert_eq!(x.cmp(&y), a.cmp(&b));
-            proptest::prop_assert_eq!(x.text(), a);
-        }
-    }
 
     #[test]
     fn addresses_after_pages_in_key_order_and_frees_replaced_records() {

@@ -126,6 +126,42 @@ impl Reader<'_> {
     }
 }
 
+/// An asset key as a B-tree key, held as its UTF-8 bytes: the same bytes and order a `String`
+/// key has (so the stored layout is the `String` one), but a node the B-tree loads does not
+/// allocate and validate a `String` for every key it holds (about 1.6 K per insert).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct KeyText(Vec<u8>);
+
+impl KeyText {
+    /// The B-tree key of asset `key`.
+    pub fn of(key: &str) -> KeyText {
+        KeyText(key.as_bytes().to_vec())
+    }
+
+    /// Whether this is `key`.
+    pub fn is(&self, key: &str) -> bool {
+        self.0 == key.as_bytes()
+    }
+
+    /// The key as text; bytes that are not UTF-8 (corrupt memory) are replaced, never a panic.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0).into_owned()
+    }
+}
+
+impl Storable for KeyText {
+    fn to_bytes(&self) -> Cow<'_, [u8]> {
+        Cow::Borrowed(&self.0)
+    }
+    fn into_bytes(self) -> Vec<u8> {
+        self.0
+    }
+    fn from_bytes(bytes: Cow<[u8]>) -> Self {
+        KeyText(bytes.into_owned())
+    }
+    const BOUND: Bound = Bound::Unbounded;
+}
+
 /// `(asset key, encoding name)`, ordered by key then name so one asset's encodings are adjacent.
 ///
 /// Held as its stored bytes, `key length u32 | key | name` (big-endian), and compared by slicing
@@ -299,6 +335,17 @@ mod tests {
         assert_eq!(k.encoding(), "gzip");
         // The stored layout: key length, key, name.
         assert_eq!(EncodingKey::new("/k", "br").into_bytes(), b"\0\0\0\x02/kbr");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn key_text_is_stored_and_sorted_as_the_string_it_replaced(a in ".{0,8}", b in ".{0,8}") {
+            let (x, y) = (KeyText::of(&a), KeyText::of(&b));
+            proptest::prop_assert_eq!(x.to_bytes(), a.to_bytes());
+            proptest::prop_assert_eq!(x.cmp(&y), a.cmp(&b));
+            proptest::prop_assert_eq!(x.text(), a.clone());
+            proptest::prop_assert!(x.is(&a));
+        }
     }
 
     proptest::proptest! {

@@ -9,7 +9,9 @@
 //! `last_chunk`, with the sha256 the uploader claims.
 //!
 //! Run: `scripts/bench.sh --upgrade-scale` (or `cargo test -p asset-canister --bench upgrade_scale`).
-//! `UPGRADE_SCALE_ASSETS` lists the N to measure (comma-separated, default `1000,10000,50000`).
+//! `UPGRADE_SCALE_ASSETS` lists the N to measure (comma-separated, default `1000,10000,50000`);
+//! `UPGRADE_SCALE_KEY_PAD` lengthens every key by that many characters (default 0: 34-character
+//! keys), to measure what key length costs.
 //! The Wasm comes from `ASSET_CANISTER_WASM` if set, else `dist/asset-canister.wasm.gz`.
 
 #[path = "../tests/support/mod.rs"]
@@ -51,10 +53,12 @@ struct Point {
 
 fn main() {
     let counts = asset_counts();
+    let pad = key_pad();
+    eprintln!("keys of {} characters", key(0, &pad).len());
     // N = 0 anchors the fixed cost of the fit.
-    let mut points = vec![measure(0)];
+    let mut points = vec![measure(0, &pad)];
     for &n in &counts {
-        points.push(measure(n));
+        points.push(measure(n, &pad));
     }
     print_table(&points);
     print_projection(&points);
@@ -71,9 +75,18 @@ fn asset_counts() -> Vec<usize> {
     }
 }
 
-/// Key of asset `i`: a few hundred pages per directory, like a generated documentation site.
-fn key(i: usize) -> String {
-    format!("/site/section{:04}/page{i:07}.html", i / 500)
+/// The padding from `UPGRADE_SCALE_KEY_PAD` (that many `x`), else none.
+fn key_pad() -> String {
+    match std::env::var("UPGRADE_SCALE_KEY_PAD") {
+        Ok(n) => "x".repeat(n.trim().parse().unwrap_or_else(|e| panic!("UPGRADE_SCALE_KEY_PAD {n:?}: {e}"))),
+        Err(_) => String::new(),
+    }
+}
+
+/// Key of asset `i`: a few hundred pages per directory, like a generated documentation site,
+/// with `pad` in the page name.
+fn key(i: usize, pad: &str) -> String {
+    format!("/site/section{:04}/page{pad}{i:07}.html", i / 500)
 }
 
 /// Body of asset `i`: a small HTML page, distinct per asset so no two share a content hash.
@@ -82,12 +95,12 @@ fn body(i: usize) -> Vec<u8> {
 }
 
 /// The two operations that create asset `i` with its body inline.
-fn operations(i: usize) -> [BatchOperationKind; 2] {
+fn operations(i: usize, pad: &str) -> [BatchOperationKind; 2] {
     let content = body(i);
     let sha256 = Sha256::digest(&content).to_vec();
     [
         BatchOperationKind::CreateAsset(CreateAssetArguments {
-            key: key(i),
+            key: key(i, pad),
             content_type: "text/html".into(),
             max_age: None,
             headers: None,
@@ -95,7 +108,7 @@ fn operations(i: usize) -> [BatchOperationKind; 2] {
             allow_raw_access: None,
         }),
         BatchOperationKind::SetAssetContent(SetAssetContentArguments {
-            key: key(i),
+            key: key(i, pad),
             content_encoding: "identity".into(),
             chunk_ids: Vec::<Nat>::new(),
             last_chunk: Some(ByteBuf::from(content)),
@@ -105,7 +118,7 @@ fn operations(i: usize) -> [BatchOperationKind; 2] {
 }
 
 /// Fills a fresh canister with `assets` assets, upgrades it and checks it still serves.
-fn measure(assets: usize) -> Point {
+fn measure(assets: usize, pad: &str) -> Point {
     let mut c = Canister::install();
     let started = Instant::now();
     let mut commit_instructions = 0;
@@ -113,7 +126,7 @@ fn measure(assets: usize) -> Point {
     for first in (0..assets).step_by(ASSETS_PER_COMMIT) {
         let end = (first + ASSETS_PER_COMMIT).min(assets);
         let (batch, _) = c.create_batch();
-        let ops: Vec<_> = (first..end).flat_map(operations).collect();
+        let ops: Vec<_> = (first..end).flat_map(|i| operations(i, pad)).collect();
         let out = c.commit_batch(batch, ops).unwrap_or_else(|e| panic!("commit of assets {first}..{end}: {e:?}"));
         commit_instructions += out.work_instructions();
         last_commit_per_asset = out.work_instructions() as f64 / (end - first) as f64;
@@ -123,7 +136,7 @@ fn measure(assets: usize) -> Point {
     let upgrade = c.upgrade();
     let upgrade_time = started.elapsed();
     if assets > 0 {
-        check_serves(&mut c, assets);
+        check_serves(&mut c, assets, pad);
     }
     eprintln!(
         "{assets} assets: filled in {:.1} s, upgraded in {:.2} s ({} instructions)",
@@ -136,14 +149,14 @@ fn measure(assets: usize) -> Point {
 
 /// After the upgrade, one pseudo-randomly chosen asset by its key and the last asset by its
 /// alias (key without `.html`) answer 200 with their body, and both verify with certification v2.
-fn check_serves(c: &mut Canister, assets: usize) {
+fn check_serves(c: &mut Canister, assets: usize, pad: &str) {
     // splitmix64 of the count: a different asset per N, the same on every run.
     let mut x = (assets as u64).wrapping_add(0x9e37_79b9_7f4a_7c15);
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     let random = ((x ^ (x >> 31)) % assets as u64) as usize;
     let last = assets - 1;
-    for (url, i) in [(key(random), random), (key(last).trim_end_matches(".html").to_string(), last)] {
+    for (url, i) in [(key(random, pad), random), (key(last, pad).trim_end_matches(".html").to_string(), last)] {
         let mut req = request("GET", &url, &[]);
         req.certificate_version = Some(2);
         let (r, _) = c.http(&req);

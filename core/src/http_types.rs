@@ -45,7 +45,8 @@ pub struct HttpResponse {
 
 impl HttpResponse {
     /// An uncertified `text/plain` response: for requests no certified response can answer
-    /// (malformed URL or argument). Gateways refuse to pass it on as verified.
+    /// (malformed URL or argument, a redirect off a raw domain, an inconsistent store).
+    /// Gateways refuse to pass it on as verified.
     pub fn plain_text(status_code: u16, message: String) -> Self {
         HttpResponse {
             status_code,

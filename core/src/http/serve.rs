@@ -53,7 +53,7 @@ pub fn http_request(
     let headers = RequestHeaders::extract(&request.headers);
     let path = match url::parse(&request.url) {
         Ok(path) => path,
-        Err(error) => return uncertified(400, error.to_string()),
+        Err(error) => return HttpResponse::plain_text(400, error.to_string()),
     };
     let target = match certifier.lookup(&path.canonical, content) {
         Ok(target) => target,
@@ -61,7 +61,7 @@ pub fn http_request(
     };
     if !target.record().allow_raw_access() {
         if let Some(host) = headers.host.and_then(host::certified_host) {
-            let mut response = uncertified(308, String::new());
+            let mut response = HttpResponse::plain_text(308, String::new());
             response.headers.push(("location".into(), format!("https://{host}{}", request.url)));
             return response;
         }
@@ -102,7 +102,7 @@ fn serve_v2(
         (_, Target::Fallback { .. }) => choose_fallback(record, &headers.accept_encoding, method)?,
     };
     let Some(chosen) = chosen else {
-        return Ok(uncertified(500, "no certified response for this asset".into()));
+        return Ok(HttpResponse::plain_text(500, "no certified response for this asset".into()));
     };
     let certificate =
         certifier.v2_certificate_header(context.certificate, target, &chosen.response, request_path);
@@ -173,7 +173,7 @@ fn serve_v1(
     match target {
         Target::Asset { served, .. } => {
             let Some(variant) = record.v1_variant()? else {
-                return Ok(uncertified(500, "asset has no content".into()));
+                return Ok(HttpResponse::plain_text(500, "asset has no content".into()));
             };
             let locator = Some(record.locator(&variant)?);
             match variant.full() {
@@ -207,7 +207,7 @@ fn serve_v1(
             let identity_first = AcceptEncoding::IDENTITY_ONLY;
             Ok(match choose_fallback(record, &identity_first, Method::Get)? {
                 Some(chosen) => assemble(chosen, certificate, None, content),
-                None => uncertified(500, "no fallback page".into()),
+                None => HttpResponse::plain_text(500, "no fallback page".into()),
             })
         }
     }
@@ -227,9 +227,9 @@ fn assemble(
         (Body::Static(bytes), _) => bytes.to_vec(),
         (Body::Stored { start, end }, Some(locator)) => match content.read_content(locator, *start, *end) {
             Some(bytes) => bytes,
-            None => return uncertified(500, "the content of this asset is unavailable".into()),
+            None => return HttpResponse::plain_text(500, "the content of this asset is unavailable".into()),
         },
-        (Body::Stored { .. }, None) => return uncertified(500, "response has no content source".into()),
+        (Body::Stored { .. }, None) => return HttpResponse::plain_text(500, "response has no content source".into()),
     };
     let response = chosen.response.into_owned();
     let mut headers = response.headers;
@@ -247,17 +247,6 @@ fn assemble(
 
 /// The answer when the record a path resolves to cannot be read (a corrupt store).
 fn unreadable(error: &RecordError) -> HttpResponse {
-    uncertified(500, format!("the certified responses are unreadable: {error}"))
+    HttpResponse::plain_text(500, format!("the certified responses are unreadable: {error}"))
 }
 
-/// A response the canister cannot certify (malformed request, redirect off a raw domain,
-/// inconsistent store).
-fn uncertified(status_code: u16, message: String) -> HttpResponse {
-    HttpResponse {
-        status_code,
-        headers: vec![("content-type".into(), "text/plain; charset=utf-8".into())],
-        body: ByteBuf::from(message.into_bytes()),
-        streaming_strategy: None,
-        upgrade: None,
-    }
-}

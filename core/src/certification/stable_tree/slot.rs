@@ -94,7 +94,7 @@ pub(super) struct Arena<M: Memory> {
 }
 
 fn flags(node: &Node) -> u8 {
-    u8::from(node.data.is_some()) * DATA_CLEAN | u8::from(node.hash.is_some()) * HASH_CLEAN | u8::from(node.overflow != 0) * OVERFLOW
+    (u8::from(node.data.is_some()) * DATA_CLEAN) | (u8::from(node.hash.is_some()) * HASH_CLEAN) | (u8::from(node.overflow != 0) * OVERFLOW)
 }
 
 /// A node slot as read, checked for kind and inline length; fields are decoded on access.

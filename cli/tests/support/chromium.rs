@@ -1,9 +1,11 @@
 //! A headless Debian Chromium driven over the DevTools protocol (JSON over a WebSocket), enough
-//! to open pages, read the DOM and computed styles, take screenshots and download files.
+//! to open pages, read the DOM and computed styles, take screenshots, download files and see the
+//! HTTP exchanges the page made (request `Range`, response status and `Content-Range`).
 //!
 //! Blocking on purpose: call it from `spawn_blocking`. The browser runs with a fresh profile and
 //! is killed when the handle drops.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -25,7 +27,23 @@ pub struct Chromium {
     socket: WebSocket<MaybeTlsStream<TcpStream>>,
     session: String,
     next_id: u64,
+    /// `Network.*` events received while waiting for replies, oldest first.
+    network_events: Vec<Value>,
     _profile: tempfile::TempDir,
+}
+
+/// One HTTP exchange of the page as DevTools reported it; also media-element loads, which
+/// the page's own JavaScript cannot observe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exchange {
+    /// The requested URL.
+    pub url: String,
+    /// The `Range` header the browser sent, if any.
+    pub range: Option<String>,
+    /// The response status, once a response arrived.
+    pub status: Option<u16>,
+    /// The response's `Content-Range`, if any.
+    pub content_range: Option<String>,
 }
 
 impl Chromium {
@@ -63,7 +81,8 @@ impl Chromium {
         if let MaybeTlsStream::Plain(stream) = socket.get_ref() {
             stream.set_read_timeout(Some(PATIENCE)).unwrap();
         }
-        let mut browser = Self { child, socket, session: String::new(), next_id: 0, _profile: profile };
+        let mut browser =
+            Self { child, socket, session: String::new(), next_id: 0, network_events: Vec::new(), _profile: profile };
         let target = browser.browser_call("Target.createTarget", json!({ "url": "about:blank" }));
         let target_id = target["targetId"].as_str().unwrap().to_owned();
         let attached = browser.browser_call("Target.attachToTarget", json!({ "targetId": target_id, "flatten": true }));
@@ -82,12 +101,67 @@ impl Chromium {
 
     /// Evaluates `expression` in the page (promises awaited) and returns its JSON value.
     pub fn eval(&mut self, expression: &str) -> Value {
+        self.evaluate(expression, false)
+    }
+
+    /// As [`Self::eval`], as if the user had clicked: what `play()` and `AudioContext` need.
+    pub fn eval_as_user(&mut self, expression: &str) -> Value {
+        self.evaluate(expression, true)
+    }
+
+    fn evaluate(&mut self, expression: &str, user_gesture: bool) -> Value {
         let result = self.call(
             "Runtime.evaluate",
-            json!({ "expression": expression, "awaitPromise": true, "returnByValue": true }),
+            json!({
+                "expression": expression,
+                "awaitPromise": true,
+                "returnByValue": true,
+                "userGesture": user_gesture,
+            }),
         );
         assert!(result.get("exceptionDetails").is_none(), "`{expression}` threw: {result}");
         result["result"]["value"].clone()
+    }
+
+    /// Starts recording the page's HTTP exchanges (read them with [`Self::exchanges`]).
+    pub fn record_network(&mut self) {
+        self.call("Network.enable", json!({}));
+    }
+
+    /// The exchanges recorded so far, in request order. Events arrive between replies, so call
+    /// this after an `eval` that waited for what the page did.
+    pub fn exchanges(&mut self) -> Vec<Exchange> {
+        let mut by_id: BTreeMap<String, usize> = BTreeMap::new();
+        let mut exchanges: Vec<Exchange> = Vec::new();
+        for event in &self.network_events {
+            let params = &event["params"];
+            let Some(id) = params["requestId"].as_str() else { continue };
+            match event["method"].as_str() {
+                Some("Network.requestWillBeSent") => {
+                    by_id.insert(id.to_owned(), exchanges.len());
+                    exchanges.push(Exchange {
+                        url: params["request"]["url"].as_str().unwrap_or_default().to_owned(),
+                        range: header(&params["request"]["headers"], "range"),
+                        status: None,
+                        content_range: None,
+                    });
+                }
+                Some("Network.requestWillBeSentExtraInfo") => {
+                    if let (Some(&index), Some(range)) = (by_id.get(id), header(&params["headers"], "range")) {
+                        exchanges[index].range = Some(range);
+                    }
+                }
+                Some("Network.responseReceived") => {
+                    if let Some(&index) = by_id.get(id) {
+                        let response = &params["response"];
+                        exchanges[index].status = response["status"].as_u64().map(|status| status as u16);
+                        exchanges[index].content_range = header(&response["headers"], "content-range");
+                    }
+                }
+                _ => {}
+            }
+        }
+        exchanges
     }
 
     /// The text of the first element matching `selector`.
@@ -161,6 +235,10 @@ impl Chromium {
             let reply = self.socket.read().expect("DevTools answers");
             let Message::Text(text) = reply else { continue };
             let value: Value = serde_json::from_str(text.as_str()).unwrap();
+            if value["method"].as_str().is_some_and(|event| event.starts_with("Network.")) {
+                self.network_events.push(value);
+                continue;
+            }
             if value["id"].as_u64() == Some(id) {
                 assert!(value.get("error").is_none(), "{method} failed: {value}");
                 return value["result"].clone();
@@ -174,6 +252,12 @@ impl Drop for Chromium {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The value of header `name` (any case) in a DevTools headers object.
+fn header(headers: &Value, name: &str) -> Option<String> {
+    let (_, value) = headers.as_object()?.iter().find(|(key, _)| key.eq_ignore_ascii_case(name))?;
+    value.as_str().map(str::to_owned)
 }
 
 /// Chromium writes its DevTools port and path to `DevToolsActivePort` in the profile.

@@ -18,9 +18,9 @@ const SECONDS: usize = 110;
 const WAV_HEADER: usize = 44;
 /// Second `s` holds the level `(s + 1) * STEP` (out of 32768), plus a small dither.
 const STEP: i32 = 200;
-/// Seek targets, in this order: far beyond the preloaded first part (inside part 3), then back
-/// into part 1 (never loaded); neither at a part boundary.
-const SEEK_TO: [f64; 2] = [71.3, 33.7];
+/// Seek targets, in this order, each into a region not loaded before and none at a part
+/// boundary: the last, short part (5), then back to part 3, then back to part 1.
+const SEEK_TO: [f64; 3] = [105.5, 71.3, 33.7];
 /// The page's own `fetch()` asks for these bytes (inside part 1).
 const FETCH_FIRST: usize = 3_000_001;
 const FETCH_LAST: usize = 3_000_100;

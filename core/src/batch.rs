@@ -2,7 +2,9 @@
 //!
 //! Owns the batch, chunk, batch-to-chunk and proposal maps and the id counters. Chunk bytes are
 //! written once, at upload, into the blob region; a commit takes a chunk's extent for an
-//! encoding without copying ([`Batches::take_chunk`]). Does not check permissions or apply
+//! encoding without copying ([`Batches::take_for_commit`]), and the chunk records of the batch
+//! it commits go with that batch, all at once when no other batch has chunks (no B-tree remove
+//! per chunk). Does not check permissions or apply
 //! operations. Invariants: ids are global and never reused while anything could refer to them
 //! (only [`Batches::clear`], which deletes every batch and chunk, restarts them at 1, as the
 //! legacy canister does); `live_bytes` equals the sum of live chunk lengths; a chunk belongs to exactly one live batch; at most one batch is proposed.
@@ -12,6 +14,7 @@ use crate::error::Error;
 use crate::store::blob::{u64_at, BlobRegion, Extent};
 use crate::types::CommitBatchArguments;
 use candid::{Decode, Encode, Nat};
+use rustc_hash::FxHashSet;
 use ic_stable_structures::storable::Bound;
 use ic_stable_structures::{Memory, StableBTreeMap, StableCell, Storable};
 use sha2::{Digest, Sha256};
@@ -156,6 +159,31 @@ impl Storable for Proposal {
     const BOUND: Bound = Bound::Unbounded;
 }
 
+/// The chunks one commit hands to encodings, and the batch it deletes when done (see
+/// [`Batches::take_for_commit`]). Deferring is only sound while nothing between taking and
+/// [`Batches::finish_commit`] frees chunks, so a commit that clears uses [`Taking::now`].
+#[derive(Debug)]
+pub struct Taking {
+    /// The batch deleted when the commit is done.
+    batch: Option<u64>,
+    /// Whether that batch's chunks keep their records until then.
+    defer: bool,
+    /// Chunks handed to encodings whose records are still there.
+    deferred: FxHashSet<u64>,
+}
+
+impl Taking {
+    /// A commit that deletes `batch` when done: that batch's chunks are dropped with it.
+    pub fn deferred_to(batch: Option<u64>) -> Self {
+        Taking { batch, defer: true, deferred: FxHashSet::default() }
+    }
+
+    /// Every chunk taken at once (the committed batch, if any, is still deleted when done).
+    pub fn now(batch: Option<u64>) -> Self {
+        Taking { batch, defer: false, deferred: FxHashSet::default() }
+    }
+}
+
 /// Converts a Candid id to `u64`; ids beyond `u64` cannot exist.
 pub fn id_u64(id: &Nat) -> Option<u64> {
     u64::try_from(&id.0).ok()
@@ -289,6 +317,64 @@ impl<M: Memory> Batches<M> {
         Some(record.extent)
     }
 
+    /// Hands a chunk's extent to a new encoding within `taking`: a chunk of the batch the commit
+    /// deletes afterwards keeps its records until [`Batches::finish_commit`] drops them with the
+    /// batch (its B-tree removes are the costly part); any other chunk is taken at once.
+    pub fn take_for_commit(&mut self, taking: &mut Taking, chunk_id: u64, owner: u64) {
+        if taking.defer && taking.batch == Some(owner) {
+            taking.deferred.insert(chunk_id);
+        } else {
+            self.take_chunk(chunk_id);
+        }
+    }
+
+    /// Ends a commit: deletes its batch (if any) with its chunks, see [`Batches::delete_batch`];
+    /// the chunks `taking` deferred are not freed (their extents belong to encodings now).
+    pub fn finish_commit(&mut self, blob: &mut BlobRegion<M>, taking: Taking) {
+        if let Some(batch_id) = taking.batch {
+            self.drop_batch(blob, batch_id, &taking.deferred);
+        }
+    }
+
+    /// Deletes a batch with every chunk record, freeing the bytes of the chunks not in `kept`.
+    /// When the batch holds every live chunk (one uploader at a time), the chunk maps are
+    /// emptied at once instead of entry by entry (two B-tree removes per chunk).
+    fn drop_batch(&mut self, blob: &mut BlobRegion<M>, batch_id: u64, kept: &FxHashSet<u64>) -> bool {
+        let owner_of = |entry: Option<((u64, u64), ())>| entry.map(|((b, _), ())| b);
+        let sole = [owner_of(self.batch_chunks.first_key_value()), owner_of(self.batch_chunks.last_key_value())]
+            .iter()
+            .all(|b| b.is_none_or(|b| b == batch_id));
+        if sole {
+            if (kept.len() as u64) < self.chunks.len() {
+                for entry in self.chunks.iter().filter(|e| !kept.contains(e.key())) {
+                    blob.free(entry.value().extent);
+                }
+            }
+            // Every live chunk was this batch's, so none is left.
+            let mut c = *self.counters.get();
+            c.live_bytes = 0;
+            self.counters.set(c);
+            self.chunks.clear_new();
+            self.batch_chunks.clear_new();
+        } else {
+            for chunk_id in self.chunk_ids_of(batch_id) {
+                let extent = self.take_chunk(chunk_id);
+                if let Some(extent) = extent.filter(|_| !kept.contains(&chunk_id)) {
+                    blob.free(extent);
+                }
+            }
+        }
+        self.proposals.remove(&batch_id);
+        self.batches.remove(&batch_id).is_some()
+    }
+
+    fn chunk_ids_of(&self, batch_id: u64) -> Vec<u64> {
+        self.batch_chunks
+            .range((batch_id, 0)..=(batch_id, u64::MAX))
+            .map(|e| e.key().1)
+            .collect()
+    }
+
     /// A batch that exists (expired batches exist until the next `create_batch` purges them).
     pub fn live_batch(&self, batch_id: &Nat) -> Result<(u64, BatchRecord), Error> {
         id_u64(batch_id)
@@ -300,18 +386,7 @@ impl<M: Memory> Batches<M> {
 
     /// Deletes a batch, its unused chunks (freeing their bytes) and its proposal.
     pub fn delete_batch(&mut self, blob: &mut BlobRegion<M>, batch_id: u64) -> bool {
-        let chunk_ids: Vec<u64> = self
-            .batch_chunks
-            .range((batch_id, 0)..=(batch_id, u64::MAX))
-            .map(|e| e.key().1)
-            .collect();
-        for chunk_id in chunk_ids {
-            if let Some(extent) = self.take_chunk(chunk_id) {
-                blob.free(extent);
-            }
-        }
-        self.proposals.remove(&batch_id);
-        self.batches.remove(&batch_id).is_some()
+        self.drop_batch(blob, batch_id, &FxHashSet::default())
     }
 
     /// Deletes every batch and chunk and restarts both id counters at 1, as the legacy canister's

@@ -9,7 +9,7 @@
 //! changes no byte. The type of a plan's content hash ([`Pending`], then [`ContentHashes`])
 //! makes applying an unhashed plan unrepresentable.
 
-use crate::batch::{id_u64, Batches};
+use crate::batch::{id_u64, Batches, Taking};
 use crate::certification::CHUNK_SIZE;
 use crate::changes::Changes;
 use crate::chunk_hashing::{ChunkHashing, ChunkList};
@@ -35,11 +35,9 @@ use rustc_hash::{FxHashMap, FxHashSet};
 /// operations), which keeps well inside the remaining 25 billion.
 pub const HASHED_BYTES_PER_MESSAGE: u64 = 100 << 20;
 
-/// The content hash of a validated `SetAssetContent` before hashing: what to hash and check.
+/// The content hash of a validated `SetAssetContent` before hashing: what to check.
 #[derive(Debug)]
 pub(crate) struct Pending {
-    /// Extents of the chunks, same order as the step's `chunk_ids`.
-    extents: Vec<Extent>,
     /// The sha256 the uploader gave, to check.
     given: Option<[u8; 32]>,
     /// The hash when known without reading content (one chunk hashed at upload, no last chunk).
@@ -54,6 +52,10 @@ pub(crate) enum Step<H> {
         key: String,
         encoding: String,
         chunk_ids: Vec<u64>,
+        /// Extents of the chunks, same order as `chunk_ids`.
+        extents: Vec<Extent>,
+        /// Batch of each chunk, same order as `chunk_ids`.
+        owners: Vec<u64>,
         last_chunk: Option<Vec<u8>>,
         hash: H,
         total_length: u64,
@@ -138,6 +140,7 @@ fn validate_one<M: Memory>(
             need(view, &a.key)?;
             let mut ids = Vec::with_capacity(a.chunk_ids.len());
             let mut extents = Vec::with_capacity(a.chunk_ids.len());
+            let mut owners = Vec::with_capacity(a.chunk_ids.len());
             let mut upload_hash = None;
             for id in &a.chunk_ids {
                 let not_found = || OperationError::ChunkNotFound { chunk_id: id.clone() };
@@ -148,6 +151,7 @@ fn validate_one<M: Memory>(
                 }
                 ids.push(n);
                 extents.push(chunk.extent);
+                owners.push(chunk.batch_id);
                 upload_hash = chunk.sha256;
             }
             let last = a.last_chunk.as_ref().map(|b| b.to_vec());
@@ -168,8 +172,10 @@ fn validate_one<M: Memory>(
                 key: a.key.clone(),
                 encoding: a.content_encoding.clone(),
                 chunk_ids: ids,
+                extents,
+                owners,
                 last_chunk: last,
-                hash: Pending { extents, given, known },
+                hash: Pending { given, known },
                 total_length,
             }
         }
@@ -197,8 +203,8 @@ fn validate_one<M: Memory>(
 pub(crate) fn chunks_to_hash(plan: &[Step<Pending>]) -> Vec<ChunkList<'_>> {
     plan.iter()
         .filter_map(|step| match step {
-            Step::SetContent { chunk_ids, hash, .. } if hash.known.is_none() && !chunk_ids.is_empty() => {
-                Some(ChunkList { ids: chunk_ids, extents: &hash.extents })
+            Step::SetContent { chunk_ids, extents, hash, .. } if hash.known.is_none() && !chunk_ids.is_empty() => {
+                Some(ChunkList { ids: chunk_ids, extents })
             }
             _ => None,
         })
@@ -211,14 +217,14 @@ pub(crate) fn hash(plan: Vec<Step<Pending>>, hashing: &ChunkHashing) -> Result<O
     let mut hashed = Vec::with_capacity(plan.len());
     for (index, step) in plan.into_iter().enumerate() {
         hashed.push(match step {
-            Step::SetContent { key, encoding, chunk_ids, last_chunk, hash, total_length } => {
+            Step::SetContent { key, encoding, chunk_ids, extents, owners, last_chunk, hash, total_length } => {
                 let hashes = match hash.known {
                     Some(sha256) => ContentHashes { sha256, part_sha256: Vec::new() },
                     None => {
                         let mut hasher = if chunk_ids.is_empty() {
                             ContentHasher::default()
                         } else {
-                            match hashing.finished(&chunk_ids, &hash.extents) {
+                            match hashing.finished(&chunk_ids, &extents) {
                                 Some(h) => h.clone(),
                                 None => return Ok(None),
                             }
@@ -238,7 +244,7 @@ pub(crate) fn hash(plan: Vec<Step<Pending>>, hashing: &ChunkHashing) -> Result<O
                     };
                     return Err(Error::Operation { index, reason });
                 }
-                Step::SetContent { key, encoding, chunk_ids, last_chunk, hash: hashes, total_length }
+                Step::SetContent { key, encoding, chunk_ids, extents, owners, last_chunk, hash: hashes, total_length }
             }
             Step::Create(k, r) => Step::Create(k, r),
             Step::Unset(k, e) => Step::Unset(k, e),
@@ -255,14 +261,15 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Applies a validated, hashed plan. Cannot fail: every precondition was checked by
-/// [`validate`] and [`hash`] in this same message.
+/// Applies a validated, hashed plan, handing chunks to encodings within `taking`. Cannot
+/// fail: every precondition was checked by [`validate`] and [`hash`] in this same message.
 pub(crate) fn apply<M: Memory>(
     store: &mut Store<M>,
     batches: &mut Batches<M>,
     plan: Vec<Step<ContentHashes>>,
     now_ns: u64,
     changes: &mut Changes,
+    taking: &mut Taking,
 ) {
     for step in plan {
         match step {
@@ -274,14 +281,15 @@ pub(crate) fn apply<M: Memory>(
                 key,
                 encoding,
                 chunk_ids,
+                mut extents,
+                owners,
                 last_chunk,
                 hash: hashes,
                 total_length,
             } => {
-                let mut extents: Vec<_> = chunk_ids
-                    .into_iter()
-                    .filter_map(|id| batches.take_chunk(id))
-                    .collect();
+                for (id, owner) in chunk_ids.into_iter().zip(owners) {
+                    batches.take_for_commit(taking, id, owner);
+                }
                 if let Some(last) = last_chunk {
                     extents.push(store.blob_mut().write_new(&last));
                 }

@@ -20,7 +20,7 @@
 //! (d) Which calls mutate assets: every `&mut self` method except the permission, batch and
 //!     configuration ones; draining the feed after every update call covers all of them.
 
-use crate::batch::{id_u64, Batches};
+use crate::batch::{id_u64, Batches, Taking};
 use crate::changes::Changes;
 use crate::chunk_hashing::ChunkHashing;
 use crate::config::{Limits, Settings, MAX_LIST_PAGE};
@@ -265,16 +265,18 @@ impl<M: Memory> State<M> {
         for ids in &hashed_ids {
             self.hashing.remove(ids);
         }
+        let clears = plan.iter().any(|s| matches!(s, operations::Step::Clear));
+        let mut taking = if clears { Taking::now(batch) } else { Taking::deferred_to(batch) };
         if !plan.is_empty() {
-            if plan.iter().any(|s| matches!(s, operations::Step::Clear)) {
+            if clears {
                 self.hashing.clear();
                 self.evidence.clear();
             }
-            operations::apply(&mut self.store, &mut self.batches, plan, now_ns, &mut self.changes);
+            operations::apply(&mut self.store, &mut self.batches, plan, now_ns, &mut self.changes, &mut taking);
             self.touched(now_ns);
         }
+        self.batches.finish_commit(self.store.blob_mut(), taking);
         if let Some(id) = batch {
-            self.batches.delete_batch(self.store.blob_mut(), id);
             self.evidence.remove(&id);
         }
         Ok(CommitProgress::Done)

@@ -5,6 +5,7 @@ use crate::batch::BATCH_EXPIRY_NS;
 use ic_stable_structures::VectorMemory;
 use sha2::{Digest, Sha256};
 
+mod chunk_release;
 mod commit_hashing;
 mod golden;
 

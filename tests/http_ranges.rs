@@ -1,10 +1,15 @@
 //! Range requests on an uploaded site: `bytes=a-b` and `bytes=a-` get a certified 206 with a
 //! `Content-Range` that matches its body, and the 10 MB binary fetched in 206 parts the way the
-//! HTTP gateway does is byte-identical to the upload. Every response is verified (v2).
+//! HTTP gateway does is byte-identical to the upload. Around part boundaries and in a short last
+//! part, every first byte gets exactly the certified part that contains it; past the end, a
+//! certified 416. Every response is verified (v2).
 
 mod support;
 
-use support::{content_range, generated_bytes, header, request, site, Canister, BIG_BYTES};
+use support::{content_range, generated_bytes, header, request, site, Canister, Upload, BIG_BYTES};
+
+/// The canister certifies large bodies in parts of this many bytes.
+const PART: usize = 2_000_000;
 
 #[test]
 fn ranges_get_verified_206_and_the_big_file_reassembles() {
@@ -50,4 +55,44 @@ fn ranges_get_verified_206_and_the_big_file_reassembles() {
     assert_eq!((first, total), (0, js.len()));
     assert!(last >= 7);
     assert_eq!(small.body.as_slice(), &js[first..=last]);
+}
+
+#[test]
+fn every_first_byte_gets_the_part_that_contains_it() {
+    let mut c = Canister::install();
+    // Three parts, the last one short (1,000,001 bytes).
+    let len = 2 * PART + 1_000_001;
+    let file = generated_bytes(len, 91);
+    c.upload(&[Upload::new("/odd.bin", "application/octet-stream", file.clone())]);
+
+    let starts = [0, 1, PART - 1, PART, PART + 1, 2 * PART - 1, 2 * PART, 2 * PART + 1, len - 1];
+    let explicit = starts.iter().flat_map(|s| [format!("bytes={s}-"), format!("bytes={s}-{}", s + 10)]);
+    let suffixes = [1, 1_000_001, 1_000_002, len, len + 5].map(|n| format!("bytes=-{n}"));
+    for range in explicit.chain(suffixes) {
+        let r = c.get_verified(&request("GET", "/odd.bin", &[("Range", &range)]), 2);
+        let first = match range.strip_prefix("bytes=-") {
+            Some(suffix) => len.saturating_sub(suffix.parse().unwrap()),
+            None => range["bytes=".len()..].split('-').next().unwrap().parse().unwrap(),
+        };
+        let part = first / PART * PART;
+        let last = (part + PART).min(len) - 1;
+        assert_eq!(r.status_code, 206, "{range}");
+        let expected = format!("bytes {part}-{last}/{len}");
+        assert_eq!(header(&r, "content-range"), Some(expected.as_str()), "{range}");
+        assert_eq!(r.body.as_slice(), &file[part..=last], "{range}");
+    }
+
+    for range in [format!("bytes={len}-"), format!("bytes={}-{}", len + 7, len + 9), "bytes=-0".to_string()] {
+        let r = c.get_verified(&request("GET", "/odd.bin", &[("Range", &range)]), 2);
+        assert_eq!(r.status_code, 416, "{range}");
+        let expected = format!("bytes */{len}");
+        assert_eq!(header(&r, "content-range"), Some(expected.as_str()), "{range}");
+        assert!(r.body.is_empty(), "{range}");
+    }
+
+    // Another unit is ignored (RFC 9110 §14.2): the answer is what a plain GET gets, part 0.
+    let r = c.get_verified(&request("GET", "/odd.bin", &[("Range", "items=0-1")]), 2);
+    assert_eq!(r.status_code, 206);
+    let expected = format!("bytes 0-{}/{len}", PART - 1);
+    assert_eq!(header(&r, "content-range"), Some(expected.as_str()));
 }

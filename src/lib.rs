@@ -10,6 +10,7 @@ mod http;
 #[cfg(test)]
 mod ic_asset_compat;
 
+use asset_canister_core::commit_wire;
 use asset_canister_core::error::Error;
 use asset_canister_core::permissions::Caller;
 use asset_canister_core::state::{CommitProgress, State, API_VERSION, HASHED_BYTES_PER_MESSAGE};
@@ -127,12 +128,23 @@ fn create_chunks(arg: CreateChunksArg) -> CreateChunksResponse {
     CreateChunksResponse { chunk_ids: with_mut(|s| ok(s.create_chunks(&caller(), &arg, time()))) }
 }
 
-#[update]
+/// The argument of `commit_batch` and `propose_commit_batch`, read by `commit_wire` (values read
+/// directly for the table uploaders send, candid for any other); bytes that are not Candid of
+/// `CommitBatchArguments` trap with candid's error, as ic-cdk's own decoder would.
+fn decode_commit_batch(arg: Vec<u8>) -> CommitBatchArguments {
+    commit_wire::decode_commit_batch(&arg).unwrap_or_else(|e| trap(format!("failed to decode call arguments: {e}")))
+}
+
+// `decode_with` would export a `blob` argument, so these entry points are hidden from ic-cdk's
+// export and `candid_method` gives `export_candid!` their real signatures.
+#[update(hidden = true, decode_with = "decode_commit_batch")]
+#[candid::candid_method(update, rename = "commit_batch")]
 async fn commit_batch(arg: CommitBatchArguments) {
     commit_in_messages(|s, caller, now| s.commit_batch(caller, &arg, now, HASHED_BYTES_PER_MESSAGE)).await
 }
 
-#[update]
+#[update(hidden = true, decode_with = "decode_commit_batch")]
+#[candid::candid_method(update, rename = "propose_commit_batch")]
 fn propose_commit_batch(arg: CommitBatchArguments) {
     with_mut(|s| ok(s.propose_commit_batch(&caller(), &arg)))
 }

@@ -7,6 +7,7 @@
 pub mod batch;
 pub mod certification;
 pub mod changes;
+pub mod commit_wire;
 mod chunk_hashing;
 pub mod config;
 pub mod content_hash;

@@ -3,7 +3,8 @@
 //! 2,000,000-byte part that contains its first byte (a 206 that may start before it).
 //!
 //! The WAV needs no codec download: 16-bit mono PCM whose every second holds its own level, so
-//! the decoded samples tell which second the browser is playing.
+//! the decoded samples tell which second the browser is playing. The browser's requests and our
+//! answers are read from DevTools; parts are numbered from 0 (part `k` = bytes `[2 M k, 2 M (k + 1))`).
 
 mod support;
 
@@ -21,6 +22,8 @@ const STEP: i32 = 200;
 /// Seek targets, in this order, each into a region not loaded before and none at a part
 /// boundary: the last, short part (5), then back to part 3, then back to part 1.
 const SEEK_TO: [f64; 3] = [105.5, 71.3, 33.7];
+/// Then 0.27 s before the end of part 1 (byte 4,000,000 plays at 41.67 s), played across it.
+const ACROSS: f64 = 41.4;
 /// The page's own `fetch()` asks for these bytes (inside part 1).
 const FETCH_FIRST: usize = 3_000_001;
 const FETCH_LAST: usize = 3_000_100;
@@ -70,14 +73,24 @@ fn seek(base: &str, wav: &[u8]) {
         assert_eq!(seeked["error"], Value::Null, "{seeked}");
         assert_unaligned_range_got_its_part(&exchanges, byte_at(target), wav.len());
 
-        let heard = browser.eval_as_user(LISTEN);
-        let levels = steady_levels(&heard);
-        eprintln!("played from {target} s: levels {levels:?} ({heard})");
+        let levels = listen(&mut browser, 8);
+        eprintln!("played from {target} s: levels {levels:?}");
         let second = target as i64;
-        assert!(levels.len() >= 3, "too few steady blocks: {heard}");
         assert_eq!(levels[0], second, "the first decoded samples are those of second {second}: {levels:?}");
-        assert!(levels.windows(2).all(|w| w[1] == w[0] || w[1] == w[0] + 1), "playback runs on: {levels:?}");
     }
+    // Just before the end of part 1, played on into part 2: the browser's read stops where the
+    // part's 206 ends, and the next one must continue the samples without a jump.
+    let seeked = browser.eval(&watch("seeked", "false", &format!("a.currentTime = {ACROSS}")));
+    assert_eq!(seeked["event"], "seeked", "{seeked}");
+    let levels = listen(&mut browser, 12);
+    eprintln!("played across byte {}: levels {levels:?}", 2 * PART);
+    let second = ACROSS as i64;
+    assert_eq!(levels[0], second, "{levels:?}");
+    assert!(levels.contains(&(second + 1)), "playback reached the next part: {levels:?}");
+    let all = media_exchanges(&mut browser);
+    eprintln!("all media exchanges so far: {all:?}");
+    let next_part = format!("bytes {}-{}/{}", 2 * PART, 3 * PART - 1, wav.len());
+    assert!(all.iter().any(|e| e.content_range.as_deref() == Some(next_part.as_str())), "{all:?}");
     let answered: Vec<Exchange> = media_exchanges(&mut browser).into_iter().filter(|e| e.status.is_some()).collect();
     assert!(answered.iter().all(|e| e.status == Some(206)), "every media request got a 206: {answered:?}");
 
@@ -127,9 +140,21 @@ fn byte_at(seconds: f64) -> usize {
     WAV_HEADER + (seconds * RATE as f64) as usize * 2
 }
 
-/// The second each steady block (one level, no transition inside) was recorded from. Blocks of
-/// exact silence (what the graph outputs until the element's samples reach it, or on an
-/// underrun of a busy machine) carry no samples of the file and are left out.
+/// Plays from the current position until `blocks` blocks with samples were heard, and returns
+/// the second each steady one (one level, no transition inside) came from; asserts that there
+/// are at least three and that they run on second by second.
+fn listen(browser: &mut Chromium, blocks: usize) -> Vec<i64> {
+    let heard = browser.eval_as_user(&LISTEN.replace("BLOCKS", &blocks.to_string()));
+    let levels = steady_levels(&heard);
+    assert!(levels.len() >= 3, "too few steady blocks: {heard}");
+    let runs_on = levels.windows(2).all(|w| w[1] == w[0] || w[1] == w[0] + 1);
+    assert!(runs_on, "playback runs on second by second: {levels:?} {heard}");
+    levels
+}
+
+/// The second each steady block was recorded from. Blocks of exact silence (what the graph
+/// outputs until the element's samples reach it, or while it waits for data) carry no samples
+/// of the file and are left out.
 fn steady_levels(heard: &Value) -> Vec<i64> {
     heard["blocks"]
         .as_array()
@@ -176,12 +201,12 @@ const EARS: &str = "(async () => { const a = document.getElementById('media'); \
     ctx.createMediaElementSource(a).connect(tap); tap.connect(ctx.destination); await ctx.resume(); \
     return ctx.state; })()";
 
-/// Plays from the current position until eight blocks were heard (or 30 s passed), pauses, and
-/// returns what was heard.
+/// Plays from the current position until `BLOCKS` blocks with samples were heard (or 30 s
+/// passed), pauses, and returns what was heard.
 const LISTEN: &str = "(async () => { const a = document.getElementById('media'); \
     window.heard = []; const start = a.currentTime; await window.ears.resume(); await a.play(); \
-    const until = Date.now() + 30000; \
-    while (window.heard.length < 8 && Date.now() < until) await new Promise(r => setTimeout(r, 50)); \
+    const until = Date.now() + 30000; const sounding = () => window.heard.filter(b => b[2] || b[3]).length; \
+    while (sounding() < BLOCKS && Date.now() < until) await new Promise(r => setTimeout(r, 50)); \
     a.pause(); return { start, rate: window.ears.sampleRate, blocks: window.heard }; })()";
 
 /// A 16-bit mono PCM WAV of [`SECONDS`] seconds; second `s` holds `(s + 1) * STEP` plus a

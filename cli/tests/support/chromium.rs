@@ -40,6 +40,8 @@ pub struct Exchange {
     pub url: String,
     /// The `Range` header the browser sent, if any.
     pub range: Option<String>,
+    /// The `If-Range` header the browser's HTTP cache added, if any.
+    pub if_range: Option<String>,
     /// The response status, once a response arrived.
     pub status: Option<u16>,
     /// The response's `Content-Range`, if any.
@@ -129,34 +131,37 @@ impl Chromium {
     }
 
     /// The exchanges recorded so far, in request order. Events arrive between replies, so call
-    /// this after an `eval` that waited for what the page did.
+    /// this after an `eval` that waited for what the page did. DevTools may report the headers
+    /// actually sent (`requestWillBeSentExtraInfo`) before the request itself, hence two passes.
     pub fn exchanges(&mut self) -> Vec<Exchange> {
-        let mut by_id: BTreeMap<String, usize> = BTreeMap::new();
+        let mut by_id: BTreeMap<&str, usize> = BTreeMap::new();
         let mut exchanges: Vec<Exchange> = Vec::new();
-        for event in &self.network_events {
+        for event in self.network_events.iter().filter(|e| e["method"] == "Network.requestWillBeSent") {
             let params = &event["params"];
             let Some(id) = params["requestId"].as_str() else { continue };
+            by_id.insert(id, exchanges.len());
+            exchanges.push(Exchange {
+                url: params["request"]["url"].as_str().unwrap_or_default().to_owned(),
+                range: header(&params["request"]["headers"], "range"),
+                if_range: None,
+                status: None,
+                content_range: None,
+            });
+        }
+        for event in &self.network_events {
+            let params = &event["params"];
+            let Some(&index) = params["requestId"].as_str().and_then(|id| by_id.get(id)) else { continue };
+            let exchange = &mut exchanges[index];
             match event["method"].as_str() {
-                Some("Network.requestWillBeSent") => {
-                    by_id.insert(id.to_owned(), exchanges.len());
-                    exchanges.push(Exchange {
-                        url: params["request"]["url"].as_str().unwrap_or_default().to_owned(),
-                        range: header(&params["request"]["headers"], "range"),
-                        status: None,
-                        content_range: None,
-                    });
-                }
                 Some("Network.requestWillBeSentExtraInfo") => {
-                    if let (Some(&index), Some(range)) = (by_id.get(id), header(&params["headers"], "range")) {
-                        exchanges[index].range = Some(range);
-                    }
+                    let sent = &params["headers"];
+                    exchange.range = header(sent, "range").or(exchange.range.take());
+                    exchange.if_range = header(sent, "if-range");
                 }
                 Some("Network.responseReceived") => {
-                    if let Some(&index) = by_id.get(id) {
-                        let response = &params["response"];
-                        exchanges[index].status = response["status"].as_u64().map(|status| status as u16);
-                        exchanges[index].content_range = header(&response["headers"], "content-range");
-                    }
+                    let response = &params["response"];
+                    exchange.status = response["status"].as_u64().map(|status| status as u16);
+                    exchange.content_range = header(&response["headers"], "content-range");
                 }
                 _ => {}
             }

@@ -271,10 +271,11 @@ pub(crate) fn apply<M: Memory>(
     changes: &mut Changes,
     taking: &mut Taking,
 ) {
+    let mut edit = store.edit();
     for step in plan {
         match step {
             Step::Create(key, record) => {
-                store.put_asset(&key, record);
+                edit.create_asset(&key, record);
                 changes.record(key);
             }
             Step::SetContent {
@@ -291,7 +292,7 @@ pub(crate) fn apply<M: Memory>(
                     batches.take_for_commit(taking, id, owner);
                 }
                 if let Some(last) = last_chunk {
-                    extents.push(store.blob_mut().write_new(&last));
+                    extents.push(edit.blob_mut().write_new(&last));
                 }
                 let record = EncodingRecord {
                     modified_ns: now_ns,
@@ -300,25 +301,25 @@ pub(crate) fn apply<M: Memory>(
                     part_sha256: hashes.part_sha256,
                     extents,
                 };
-                store.set_encoding(&key, &encoding, record);
+                edit.set_encoding(&key, &encoding, record);
                 changes.record(key);
             }
             Step::Unset(key, encoding) => {
-                store.unset_encoding(&key, &encoding);
+                edit.unset_encoding(&key, &encoding);
                 changes.record(key);
             }
             Step::Delete(key) => {
-                if store.delete_asset(&key) {
+                if edit.delete_asset(&key) {
                     changes.record(key);
                 }
             }
             Step::Clear => {
-                store.clear();
-                batches.clear(store.blob_mut());
+                edit.clear();
+                batches.clear(edit.blob_mut());
                 changes.record_clear();
             }
             Step::SetProperties(a) => {
-                if let Some(mut r) = store.asset(&a.key) {
+                if let Some(mut r) = edit.asset(&a.key) {
                     if let Some(v) = a.max_age {
                         r.max_age = v;
                     }
@@ -331,7 +332,7 @@ pub(crate) fn apply<M: Memory>(
                     if let Some(v) = a.is_aliased {
                         r.enable_aliasing = v;
                     }
-                    store.put_asset(&a.key, r);
+                    edit.put_asset(&a.key, r);
                     changes.record(a.key);
                 }
             }

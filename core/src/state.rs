@@ -128,7 +128,7 @@ impl<M: Memory> State<M> {
             m(ids::BLOB_END),
         );
         State {
-            store: Store::init(m(ids::ASSETS), m(ids::ENCODINGS), blob),
+            store: Store::init(m(ids::ASSETS), blob),
             batches: Batches::init(
                 m(ids::META),
                 m(ids::BATCHES),
@@ -422,7 +422,8 @@ impl<M: Memory> State<M> {
                 }));
             }
         }
-        let mut record = self.store.asset(&arg.key).unwrap_or_else(|| {
+        let mut edit = self.store.edit();
+        let mut record = edit.asset(&arg.key).unwrap_or_else(|| {
             new_record(&CreateAssetArguments {
                 key: arg.key.clone(),
                 content_type: arg.content_type.clone(),
@@ -436,8 +437,8 @@ impl<M: Memory> State<M> {
         if arg.aliased.is_some() {
             record.enable_aliasing = arg.aliased;
         }
-        self.store.put_asset(&arg.key, record);
-        let extent = self.store.blob_mut().write_new(&arg.content);
+        edit.put_asset(&arg.key, record);
+        let extent = edit.blob_mut().write_new(&arg.content);
         let encoding = EncodingRecord {
             modified_ns: now_ns,
             total_length: arg.content.len() as u64,
@@ -445,7 +446,8 @@ impl<M: Memory> State<M> {
             part_sha256: hashes.part_sha256,
             extents: vec![extent],
         };
-        self.store.set_encoding(&arg.key, &arg.content_encoding, encoding);
+        edit.set_encoding(&arg.key, &arg.content_encoding, encoding);
+        drop(edit);
         self.changes.record(arg.key.clone());
         self.touched(now_ns);
         Ok(())

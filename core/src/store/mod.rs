@@ -21,12 +21,12 @@
 //!  |                                                                                       |
 //!  |  id  structure                        key                    value                    |
 //!  |  0   StableCell<Counters>             -                      next ids, chunk bytes 24B|
-//!  |  1   StableBTreeMap assets            key text               AssetRecord (records.rs) |
-//!  |  2   StableBTreeMap encodings         (key, encoding)        EncodingRecord:          |
-//!  |                                                              modified u64 | length u64|
-//!  |                                                              | sha256 [32] | n u32     |
-//!  |                                                              | n x part sha256 [32]    |
-//!  |                                                              | extents (16B each)..    |
+//!  |  1   StableBTreeMap assets            key text               StoredAsset (records.rs):|
+//!  |                                                              AssetRecord | n u32 |    |
+//!  |                                                              n x (name, modified,     |
+//!  |                                                              length, sha256, body     |
+//!  |                                                              inline or spilled)       |
+//!  |  2   (unused; was the encoding map)                                                   |
 //!  |  3   StableBTreeMap permissions       (permission u8, principal)   ()                  |
 //!  |  4   StableBTreeMap batches           batch id u64           BatchRecord (fixed 42B)  |
 //!  |  5   StableBTreeMap chunks            chunk id u64           (batch id, extent,       |
@@ -59,9 +59,13 @@
 //!  ownership from chunk to encoding without copying a byte.
 //! ```
 //!
-//! An encoding record keeps the sha256 of each 2,000,000-byte certified part (n = 0 when the
-//! content fits in one part; see `content_hash`), computed once at commit, so certifying after
-//! a commit or an upgrade never reads content.
+//! An asset is one record holding its metadata and every encoding, so that a commit writes it
+//! with one B-tree insert (`edit.rs` stages an update call's changes per asset). An encoding's
+//! body is its part hashes and its extents: the sha256 of each 2,000,000-byte certified part
+//! (none when the content fits in one part; see `content_hash`), computed once at commit, so
+//! certifying after a commit or an upgrade never reads content, then the content's extents.
+//! A body longer than [`edit::INLINE_BODY_MAX`] (a large file) is spilled to the blob region,
+//! as an extent the encoding owns, so asset records stay small.
 //!
 //! A certification record holds what `certification` precomputed for one asset at commit
 //! (every response's status, headers and hash, each encoding's content locator and the hashed
@@ -83,34 +87,35 @@
 //! **an encoding's extents change only when its asset changes**: extents are never moved
 //! (nothing compacts the blob region), an encoding gets new extents only by `set_encoding`
 //! (commit or `store`) and loses them only by `set_encoding`, `unset_encoding`, `delete_asset`
-//! or `clear`, and every one of those records the key in the change feed (or `cleared`), after
+//! or `clear` (all in `edit.rs`), and every one of those records the key in the change feed (or `cleared`), after
 //! which the certifier rewrites or drops the asset's record in the same update call. A chunk's
-//! extent passes to an encoding by `take_chunk` (the chunk leaves the batch), so deleting or
-//! expiring the batch later never frees it. [`Store::read_located`] still checks every extent
+//! extent passes to an encoding by `take_for_commit` (the chunk leaves its batch, or goes with
+//! the committed batch without being freed), so deleting or expiring a batch later never
+//! frees it. [`Store::read_located`] still checks every extent
 //! against the region's end, so a corrupt locator gives `None`, never a trap.
 //!
 //! The layout is pinned by `state/golden` tests: a fixed scenario's raw memory digest is
 //! compared with committed golden values.
 
 pub mod blob;
+pub mod edit;
 pub mod record_region;
 pub mod record_store;
 pub mod records;
 mod written;
 
 use blob::{BlobRegion, Extent};
+use edit::StoreEdit;
 use ic_stable_structures::{Memory, StableBTreeMap};
-use records::{AssetRecord, EncodingKey, EncodingRecord, KeyText};
+use records::{AssetRecord, Body, EncodingRecord, KeyText, StoredAsset, StoredEncoding};
 use written::Written;
 
 /// Virtual memory ids (see the layout diagram above).
 pub mod memory_ids {
     /// `Meta` cell.
     pub const META: u8 = 0;
-    /// Asset metadata map.
+    /// Asset map (each asset with its encodings).
     pub const ASSETS: u8 = 1;
-    /// Encoding map.
-    pub const ENCODINGS: u8 = 2;
     /// Permission set.
     pub const PERMISSIONS: u8 = 3;
     /// Batch map.
@@ -139,10 +144,9 @@ pub mod memory_ids {
     pub const RECORDS: u8 = 15;
 }
 
-/// Assets, encodings and the blob region.
+/// Assets with their encodings, and the blob region.
 pub struct Store<M: Memory> {
-    assets: StableBTreeMap<KeyText, AssetRecord, M>,
-    encodings: StableBTreeMap<EncodingKey, EncodingRecord, M>,
+    assets: StableBTreeMap<KeyText, StoredAsset, M>,
     blob: BlobRegion<M>,
     /// Heap copy of recently created assets (see `written.rs` and [`Store::keep_written`]).
     written: Written,
@@ -150,10 +154,9 @@ pub struct Store<M: Memory> {
 
 impl<M: Memory> Store<M> {
     /// Opens the store over its memories (initialising empty ones).
-    pub fn init(assets: M, encodings: M, blob: BlobRegion<M>) -> Self {
+    pub fn init(assets: M, blob: BlobRegion<M>) -> Self {
         Store {
             assets: StableBTreeMap::init(assets),
-            encodings: StableBTreeMap::init(encodings),
             blob,
             written: Written::default(),
         }
@@ -169,11 +172,16 @@ impl<M: Memory> Store<M> {
         &mut self.blob
     }
 
+    /// Starts changing assets; the changes are stored when the edit is dropped.
+    pub fn edit(&mut self) -> StoreEdit<'_, M> {
+        StoreEdit::new(self)
+    }
+
     /// Asset metadata.
     pub fn asset(&self, key: &str) -> Option<AssetRecord> {
         match self.written.get(key) {
             Some(asset) => Some(asset.record.clone()),
-            None => self.assets.get(&KeyText::of(key)),
+            None => self.assets.get(&KeyText::of(key)).map(|a| a.record),
         }
     }
 
@@ -192,12 +200,6 @@ impl<M: Memory> Store<M> {
         self.assets.is_empty()
     }
 
-    /// Inserts or replaces metadata (encodings are untouched).
-    pub fn put_asset(&mut self, key: &str, record: AssetRecord) {
-        let created = self.assets.insert(KeyText::of(key), record.clone()).is_none();
-        self.written.put_asset(key, &record, created);
-    }
-
     /// Drops the heap copy of created assets whose key is not in `changed` (call when draining
     /// the change feed with its keys: the copy then holds at most one update call's assets).
     pub fn keep_written(&mut self, changed: &std::collections::BTreeSet<String>) {
@@ -206,57 +208,41 @@ impl<M: Memory> Store<M> {
 
     /// One encoding.
     pub fn encoding(&self, key: &str, encoding: &str) -> Option<EncodingRecord> {
-        self.encodings.get(&EncodingKey::new(key, encoding))
+        if let Some(asset) = self.written.get(key) {
+            return asset.encodings.iter().find(|(n, _)| n == encoding).map(|(_, e)| e.clone());
+        }
+        let asset = self.assets.get(&KeyText::of(key))?;
+        asset.encodings.iter().find(|(n, _)| n == encoding).map(|(_, e)| self.resolve(e))
     }
 
     /// All encodings of `key`, sorted by name.
     pub fn encodings_of(&self, key: &str) -> Vec<(String, EncodingRecord)> {
         if let Some(asset) = self.written.get(key) {
-            return asset.encodings.iter().map(|(name, record)| (name.clone(), record.clone())).collect();
+            return asset.encodings.clone();
         }
-        self.encodings
-            .range(EncodingKey::new(key, "")..)
-            .take_while(|e| e.key().is_of(key))
-            .map(|e| (e.key().encoding(), e.value()))
-            .collect()
-    }
-
-    /// Sets an encoding, freeing the extents of the one it replaces.
-    pub fn set_encoding(&mut self, key: &str, encoding: &str, record: EncodingRecord) {
-        self.written.set_encoding(key, encoding, &record);
-        if let Some(old) = self.encodings.insert(EncodingKey::new(key, encoding), record) {
-            self.free_extents(&old.extents);
+        match self.assets.get(&KeyText::of(key)) {
+            Some(asset) => asset.encodings.iter().map(|(n, e)| (n.clone(), self.resolve(e))).collect(),
+            None => Vec::new(),
         }
     }
 
-    /// Removes an encoding and frees its content; returns whether it existed.
-    pub fn unset_encoding(&mut self, key: &str, encoding: &str) -> bool {
-        self.written.unset_encoding(key, encoding);
-        match self.encodings.remove(&EncodingKey::new(key, encoding)) {
-            Some(old) => {
-                self.free_extents(&old.extents);
-                true
-            }
-            None => false,
+    /// An encoding with its body (read from the blob region if spilled).
+    fn resolve(&self, e: &StoredEncoding) -> EncodingRecord {
+        match &e.body {
+            Body::Inline(body) => EncodingRecord::join(&e.head, body),
+            Body::Spilled(extent) => EncodingRecord::join(&e.head, &self.blob.read(*extent, 0, extent.len)),
         }
     }
 
-    /// Deletes an asset with all its encodings; returns whether it existed.
-    pub fn delete_asset(&mut self, key: &str) -> bool {
-        for (encoding, _) in self.encodings_of(key) {
-            self.unset_encoding(key, &encoding);
-        }
-        self.written.delete_asset(key);
-        self.assets.remove(&KeyText::of(key)).is_some()
-    }
-
-    /// Deletes every asset; returns the keys that existed.
+    /// Deletes every asset and frees their content; returns the keys that existed.
     pub fn clear(&mut self) -> Vec<String> {
-        let keys: Vec<String> = self.assets.keys().map(|k| k.text()).collect();
-        for key in &keys {
-            self.delete_asset(key);
+        let assets: Vec<(KeyText, StoredAsset)> = self.assets.iter().map(|e| (e.key().clone(), e.value())).collect();
+        for (_, asset) in &assets {
+            edit::free_all(self, asset);
         }
-        keys
+        self.assets.clear_new();
+        self.written = Written::default();
+        assets.into_iter().map(|(k, _)| k.text()).collect()
     }
 
     /// Asset keys in order, starting at index `start`, at most `limit` of them.
@@ -332,12 +318,6 @@ impl<M: Memory> Store<M> {
             if at >= end {
                 break;
             }
-        }
-    }
-
-    fn free_extents(&mut self, extents: &[Extent]) {
-        for e in extents {
-            self.blob.free(*e);
         }
     }
 }

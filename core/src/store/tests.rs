@@ -1,5 +1,6 @@
-//! Property tests of the store against a naive model (a map of byte vectors), and of its heap
-//! copy of created assets against a store reopened over the same memories (which has none).
+//! Property tests of the store against a naive model (a map of byte vectors), edits of several
+//! changes at once included, and of its heap copy of created assets against a store reopened
+//! over the same memories (which has none).
 
 use super::*;
 use ic_stable_structures::memory_manager::{MemoryId, MemoryManager};
@@ -21,7 +22,7 @@ fn open(mm: &MemoryManager<VectorMemory>) -> Store<Mem> {
         m(memory_ids::BLOB_FREE_BY_SIZE),
         m(memory_ids::BLOB_END),
     );
-    Store::init(m(memory_ids::ASSETS), m(memory_ids::ENCODINGS), blob)
+    Store::init(m(memory_ids::ASSETS), blob)
 }
 
 fn record() -> AssetRecord {
@@ -37,8 +38,6 @@ enum Op {
     Clear,
     /// Replace an existing asset's record with one of this content type.
     Retype(u8, u8),
-    /// Drain the change feed: keep the heap copy of the keys in this mask.
-    Keep(u8),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -49,7 +48,6 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0..6u8).prop_map(Op::Delete),
         1 => Just(Op::Clear),
         2 => (0..6u8, any::<u8>()).prop_map(|(k, t)| Op::Retype(k, t)),
-        2 => any::<u8>().prop_map(Op::Keep),
     ]
 }
 
@@ -60,9 +58,16 @@ fn enc(e: u8) -> String {
     ["identity", "gzip", "br"][e as usize].to_string()
 }
 
-/// Live extents and free extents tile `[0, end)` exactly.
+/// Live extents (content and spilled bodies) and free extents tile `[0, end)` exactly.
 fn check_tiling(s: &Store<Mem>) {
     let mut spans: Vec<Extent> = s.blob().free_extents();
+    for entry in s.assets.iter() {
+        for (_, e) in entry.value().encodings {
+            if let Body::Spilled(body) = e.body {
+                spans.push(body);
+            }
+        }
+    }
     for k in s.keys_page(0, u64::MAX) {
         for (_, r) in s.encodings_of(&k) {
             spans.extend(r.extents.iter().filter(|e| e.len > 0));
@@ -81,43 +86,48 @@ proptest! {
     // Each case builds fresh 8 MiB buckets; 64 cases keep the debug run near 25 s.
     #![proptest_config(ProptestConfig::with_cases(64))]
     #[test]
-    fn store_matches_model(ops in proptest::collection::vec(op(), 1..60)) {
+    fn store_matches_model(edits in proptest::collection::vec((proptest::collection::vec(op(), 1..4), any::<u8>()), 1..30)) {
         let mm = MemoryManager::init(VectorMemory::default());
         let mut s = open(&mm);
-        let mut model: BTreeMap<(String, String), Vec<u8>> = BTreeMap::new();
-        for op in ops {
-            match op {
-                Op::Set(k, e, content, piece) => {
-                    if !s.contains(&key(k)) {
-                        s.put_asset(&key(k), record());
+        let mut model: BTreeMap<(String, String), (Vec<u8>, Vec<[u8; 32]>)> = BTreeMap::new();
+        for (ops, keep) in edits {
+            let mut edit = s.edit();
+            for op in ops {
+                match op {
+                    Op::Set(k, e, content, piece) => {
+                        if edit.asset(&key(k)).is_none() {
+                            edit.put_asset(&key(k), record());
+                        }
+                        let extents = content.chunks(piece).map(|p| edit.blob_mut().write_new(p)).collect();
+                        let parts = vec![[piece as u8; 32]; content.len() % 3];
+                        let r = EncodingRecord { modified_ns: 0, total_length: content.len() as u64, sha256: [0; 32], part_sha256: parts.clone(), extents };
+                        edit.set_encoding(&key(k), &enc(e), r);
+                        model.insert((key(k), enc(e)), (content, parts));
                     }
-                    let extents = content.chunks(piece).map(|p| s.blob_mut().write_new(p)).collect();
-                    let r = EncodingRecord { modified_ns: 0, total_length: content.len() as u64, sha256: [0; 32], part_sha256: vec![], extents };
-                    s.set_encoding(&key(k), &enc(e), r);
-                    model.insert((key(k), enc(e)), content);
-                }
-                Op::Unset(k, e) => {
-                    let existed = s.unset_encoding(&key(k), &enc(e));
-                    prop_assert_eq!(existed, model.remove(&(key(k), enc(e))).is_some());
-                }
-                Op::Delete(k) => {
-                    s.delete_asset(&key(k));
-                    model.retain(|(mk, _), _| *mk != key(k));
-                }
-                Op::Clear => {
-                    s.clear();
-                    model.clear();
-                }
-                Op::Retype(k, t) => {
-                    if s.contains(&key(k)) {
-                        s.put_asset(&key(k), AssetRecord { content_type: format!("t{t}"), ..record() });
+                    Op::Unset(k, e) => {
+                        let existed = edit.unset_encoding(&key(k), &enc(e));
+                        prop_assert_eq!(existed, model.remove(&(key(k), enc(e))).is_some());
                     }
-                }
-                Op::Keep(mask) => {
-                    let keep = (0..6u8).filter(|k| mask & (1 << k) != 0).map(key).collect();
-                    s.keep_written(&keep);
+                    Op::Delete(k) => {
+                        let existed = edit.delete_asset(&key(k));
+                        prop_assert!(existed || model.keys().all(|(mk, _)| *mk != key(k)), "an asset with content existed");
+                        model.retain(|(mk, _), _| *mk != key(k));
+                    }
+                    Op::Clear => {
+                        edit.clear();
+                        model.clear();
+                    }
+                    Op::Retype(k, t) => {
+                        if edit.asset(&key(k)).is_some() {
+                            edit.put_asset(&key(k), AssetRecord { content_type: format!("t{t}"), ..record() });
+                        }
+                    }
                 }
             }
+            drop(edit);
+            // Draining the change feed keeps the heap copy of the keys in this mask.
+            let keep = (0..6u8).filter(|k| keep & (1 << k) != 0).map(key).collect();
+            s.keep_written(&keep);
             check_tiling(&s);
             let stable = open(&mm);
             for k in (0..6u8).map(key) {
@@ -125,8 +135,9 @@ proptest! {
                 prop_assert_eq!(s.encodings_of(&k), stable.encodings_of(&k));
             }
         }
-        for ((k, e), content) in &model {
+        for ((k, e), (content, parts)) in &model {
             let r = s.encoding(k, e).unwrap();
+            prop_assert_eq!(&r.part_sha256, parts);
             prop_assert_eq!(&s.read(&r, 0, u64::MAX), content);
             let mid = content.len() as u64 / 3;
             prop_assert_eq!(s.read(&r, mid, 17), content[mid as usize..(mid as usize + 17).min(content.len())].to_vec());
@@ -139,10 +150,35 @@ proptest! {
         }
         let stored: usize = s.keys_page(0, u64::MAX).iter().map(|k| s.encodings_of(k).len()).sum();
         prop_assert_eq!(stored, model.len());
-        s.clear();
+        s.edit().clear();
         prop_assert_eq!(s.blob().end(), 0);
         prop_assert!(s.blob().free_extents().is_empty());
     }
+}
+
+#[test]
+fn a_large_body_is_spilled_read_back_and_freed_with_its_encoding() {
+    let mut s = store();
+    let extents: Vec<Extent> = (0..40u8).map(|i| s.blob_mut().write_new(&[i; 3])).collect();
+    let r = EncodingRecord { modified_ns: 1, total_length: 120, sha256: [2; 32], part_sha256: vec![[3; 32]; 2], extents };
+    let small = EncodingRecord { extents: vec![s.blob_mut().write_new(b"tiny")], total_length: 4, part_sha256: vec![], ..r.clone() };
+    {
+        let mut edit = s.edit();
+        edit.create_asset("/big", record());
+        edit.set_encoding("/big", "identity", r.clone());
+        edit.set_encoding("/big", "gzip", small.clone());
+    }
+    let stored = s.assets.get(&KeyText::of("/big")).unwrap();
+    let bodies: Vec<bool> = stored.encodings.iter().map(|(_, e)| matches!(e.body, Body::Spilled(_))).collect();
+    assert_eq!(bodies, vec![false, true], "gzip inline, identity (4 + 64 + 640 bytes) spilled");
+    s.keep_written(&Default::default());
+    assert_eq!(s.encoding("/big", "identity"), Some(r.clone()));
+    assert_eq!(s.read(&r, 0, 6), vec![0, 0, 0, 1, 1, 1]);
+    check_tiling(&s);
+    s.edit().unset_encoding("/big", "identity");
+    check_tiling(&s);
+    s.edit().delete_asset("/big");
+    assert_eq!(s.blob().end(), 0, "content and spilled body freed");
 }
 
 #[test]

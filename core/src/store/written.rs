@@ -1,12 +1,12 @@
 //! The assets this store created in the update call whose changes were drained last (or since),
 //! held on the heap with every encoding they have: the certification reads each changed asset
-//! back right after draining the change feed, and answering from here saves the two B-tree reads
-//! (about 40 K instructions per asset on the meter).
+//! back right after draining the change feed, and answering from here saves the B-tree read
+//! (and the decoding of the record) per asset.
 //!
-//! Owns only this write-through copy; `store/mod.rs` calls it on every write. Invariant: an
-//! entry equals what stable memory holds for its key (an asset record and all of its
-//! encodings), because only assets created while tracking get an entry, every later write to
-//! them updates it, and deleting the asset drops it.
+//! Owns only this write-through copy; `store/edit.rs` updates it whenever it writes an asset.
+//! Invariant: an entry equals what stable memory holds for its key (an asset record and all of
+//! its encodings), because only assets created while tracking get an entry, every later write
+//! to them replaces it, and deleting the asset drops it.
 
 use super::records::{AssetRecord, EncodingRecord};
 use std::collections::BTreeMap;
@@ -15,8 +15,8 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone)]
 pub(super) struct WrittenAsset {
     pub(super) record: AssetRecord,
-    /// Every encoding, by name (the stored order).
-    pub(super) encodings: BTreeMap<String, EncodingRecord>,
+    /// Every encoding, sorted by name (the stored order).
+    pub(super) encodings: Vec<(String, EncodingRecord)>,
 }
 
 /// Tracked assets, by key.
@@ -29,33 +29,18 @@ impl Written {
         self.0.get(key)
     }
 
-    /// An asset record was stored; `created` when no record existed for `key` (an asset without
-    /// a record has no encodings, so the new entry is complete).
-    pub(super) fn put_asset(&mut self, key: &str, record: &AssetRecord, created: bool) {
-        if created {
-            let asset = WrittenAsset { record: record.clone(), encodings: BTreeMap::new() };
-            self.0.insert(key.to_string(), asset);
-        } else if let Some(asset) = self.0.get_mut(key) {
-            asset.record = record.clone();
-        }
+    /// Whether `key` is tracked (its next write must replace the entry).
+    pub(super) fn tracks(&self, key: &str) -> bool {
+        self.0.contains_key(key)
     }
 
-    /// An encoding was stored.
-    pub(super) fn set_encoding(&mut self, key: &str, encoding: &str, record: &EncodingRecord) {
-        if let Some(asset) = self.0.get_mut(key) {
-            asset.encodings.insert(encoding.to_string(), record.clone());
-        }
+    /// `key` now holds `asset` in stable memory.
+    pub(super) fn put(&mut self, key: &str, asset: WrittenAsset) {
+        self.0.insert(key.to_string(), asset);
     }
 
-    /// An encoding was removed.
-    pub(super) fn unset_encoding(&mut self, key: &str, encoding: &str) {
-        if let Some(asset) = self.0.get_mut(key) {
-            asset.encodings.remove(encoding);
-        }
-    }
-
-    /// An asset was deleted.
-    pub(super) fn delete_asset(&mut self, key: &str) {
+    /// `key` was deleted.
+    pub(super) fn remove(&mut self, key: &str) {
         self.0.remove(key);
     }
 

@@ -609,6 +609,16 @@ impl<M: Memory> State<M> {
         self.cert_tree.clone()
     }
 
+    /// The address of `key`'s certification record, if it has one.
+    pub fn record_address(&self, key: &str) -> Option<u64> {
+        self.records.address(key)
+    }
+
+    /// Number of certification records.
+    pub fn record_count(&self) -> u64 {
+        self.records.count()
+    }
+
     /// Keys with the addresses of their certification records, after `after` (from the first
     /// if `None`), at most `limit`, in key order.
     pub fn record_addresses_after(&self, after: Option<&str>, limit: usize) -> Vec<(String, u64)> {

@@ -272,10 +272,12 @@ fn records_of_the_layout_before_the_record_region_are_rebuilt() {
     assert_eq!(c.get("/docs/x").body.as_slice(), b"<html>missing</html>");
 }
 
-/// A record whose bytes were corrupted in stable memory: serving it answers 500 (no panic), and
-/// the next rebuild (after an upgrade) writes it again from the asset's metadata.
+/// A record whose bytes were corrupted in stable memory: serving it answers 500 (no panic),
+/// also after an upgrade (which reopens the trees without reading any record), and a rebuild
+/// forced by a tree stamp mismatch (trees of another version) refuses the record and writes
+/// it again from the asset's metadata.
 #[test]
-fn a_corrupt_record_is_refused_then_rebuilt() {
+fn a_corrupt_record_answers_500_until_a_stamp_mismatch_rebuilds_it() {
     use asset_canister_core::store::memory_ids;
     use ic_stable_structures::memory_manager::{MemoryId, MemoryManager};
     use ic_stable_structures::Memory;
@@ -285,15 +287,30 @@ fn a_corrupt_record_is_refused_then_rebuilt() {
     c.store("/b.html", "text/html", b"<html>b</html>");
     let expected = c.certifier.root_hash();
     let (_, address) = c.state.record_addresses_after(None, 1).remove(0);
-    let records = MemoryManager::init(c.memory.clone()).get(MemoryId::new(memory_ids::RECORDS));
+    let manager = MemoryManager::init(c.memory.clone());
+    let records = manager.get(MemoryId::new(memory_ids::RECORDS));
     // The record's version byte (just after the 8-byte block header) and its first table bytes.
     records.write(address + 8, &[0xEE; 24]);
-    let req = HttpRequest { method: "GET".into(), url: "/a.html".into(), headers: vec![], body: ByteBuf::new(), certificate_version: Some(2) };
-    let context = ServeContext { certificate: &c.certificate, canister_id: CANISTER_ID };
-    assert_eq!(http_request(&c.certifier, &req, context, &c.state).status_code, 500);
+    let status = |c: &Canister| {
+        let req = HttpRequest { method: "GET".into(), url: "/a.html".into(), headers: vec![], body: ByteBuf::new(), certificate_version: Some(2) };
+        let context = ServeContext { certificate: &c.certificate, canister_id: CANISTER_ID };
+        http_request(&c.certifier, &req, context, &c.state).status_code
+    };
+    assert_eq!(status(&c), 500);
     assert_eq!(c.get("/b.html").body.as_slice(), b"<html>b</html>");
+    c.state = State::load(c.memory.clone());
+    c.certifier = Certifier::rebuild(&mut c.state).unwrap();
+    assert_eq!(c.certifier.root_hash(), expected, "the trees are reopened as they were");
+    assert_eq!(status(&c), 500);
+    assert_eq!(c.state.record_addresses_after(None, 1)[0].1, address, "an upgrade reads no record");
+    // The header's stamp (bytes 88..120 of slot 0) says which version derived the trees.
+    let trees = manager.get(MemoryId::new(memory_ids::CERT_TREE));
+    let mut stamp = [0u8; 1];
+    trees.read(88, &mut stamp);
+    trees.write(88, &[stamp[0] ^ 1]);
     c.state = State::load(c.memory.clone());
     c.certifier = Certifier::rebuild(&mut c.state).unwrap();
     assert_eq!(c.certifier.root_hash(), expected);
     assert_eq!(c.get("/a.html").body.as_slice(), b"<html>a</html>");
+    assert_eq!(c.get("/b").body.as_slice(), b"<html>b</html>");
 }

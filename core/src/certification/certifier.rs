@@ -1,11 +1,14 @@
-//! The certifier: the served-path and fallback-scope indexes and the trees, updated
-//! incrementally per commit, with each asset's responses in its record (written through a
-//! [`RecordSink`] and read back in place through a [`ContentSource`]).
+//! The certifier: the served paths and fallback scopes, certified in the trees, which are also
+//! the index from a path to the record answering it (each terminator entry's `aux` word is the
+//! record's address), updated incrementally per commit, with each asset's responses in its
+//! record (written through a [`RecordSink`] and read back in place through a
+//! [`ContentSource`]).
 //!
 //! Owns the mapping from served paths to assets and its certification. Must not parse requests.
-//! Invariant: a path is in `paths` (scope in `scopes`) exactly when its responses are in the
-//! trees, `paths[p]` is the key `p` resolves to under the alias rules with that key's current
-//! record address, and the heap holds per asset only its address, flags and response sets.
+//! Invariant: a path (scope) is certified exactly when the alias (fallback) rules resolve it
+//! over the stored records, with that record's responses, and its terminator entry's `aux` is
+//! that record's address ([`PLAIN_NOT_FOUND`] for the canister's own 404). The heap holds
+//! nothing per asset: `post_upgrade` reopens the trees and is done.
 
 use super::input::{AssetView, Change, ContentSource, RecordSink};
 use super::paths::{self, INDEX};
@@ -13,13 +16,17 @@ use super::record::{self, RecordError, RecordSummary, RecordView};
 use super::response_hash::ResponseHasher;
 use super::responses::{AssetResponses, CertifiedResponse, Expression, FallbackPage};
 use super::stable_tree::ArenaMemory;
-use super::tree::{CertPath, Proven, ResponseSet, Trees};
+use super::tree::{CertPath, PathWitness, Proven, ResponseSet, Trees};
 use super::CertifyError;
 use ic_certification::Hash;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// What the heap keeps of one certified asset.
+/// `aux` of a scope answered by the canister's own plain 404, which has no stored record.
+const PLAIN_NOT_FOUND: u64 = u64::MAX;
+
+/// What resolving paths needs of one certified asset: its record's address, flags and
+/// response sets (read from the record, or just built by the commit).
 #[derive(Debug, Clone)]
 pub(super) struct AssetEntry {
     address: u64,
@@ -60,27 +67,44 @@ impl AssetEntry {
 /// One asset's certification ready to install; `None` removes the key.
 pub(super) type Prepared = (String, Option<AssetEntry>);
 
-/// A served path: the asset it resolves to, its record and its precomputed `expr_path`.
-#[derive(Debug, Clone)]
-pub struct ServedPath {
-    /// Key of the asset served.
-    pub key: String,
-    /// Address of the asset's record.
-    pub address: u64,
-    /// CBOR+base64 `expr_path` for the `IC-Certificate` header.
-    pub expr_path: String,
-    /// The response set certified at the path (shared with the asset's entry, not copied): the
-    /// header's witness below the path is written from it.
-    set: ResponseSet,
+/// The assets one [`Certifier::install`] resolves paths against: the entries it installs, and
+/// any other key's read from its record on first use (a few alias and page candidates per
+/// changed key), each at most once. Dropped when the install ends: nothing stays on the heap.
+struct Entries<'s> {
+    records: &'s dyn ContentSource,
+    expression: &'s Expression,
+    known: BTreeMap<String, Option<AssetEntry>>,
 }
 
-/// A fallback scope: the page served for missing paths below it.
-#[derive(Debug, Clone)]
-pub struct Scope {
-    /// Address of the record holding the page; `None` for the canister's plain 404.
-    pub address: Option<u64>,
-    /// CBOR+base64 `expr_path` for the `IC-Certificate` header.
-    pub expr_path: String,
+impl Entries<'_> {
+    /// The certified asset `key`, if it has a current record.
+    fn get(&mut self, key: &str) -> Option<&AssetEntry> {
+        if !self.known.contains_key(key) {
+            let entry = self.records.record_address(key).and_then(|address| {
+                let summary = RecordSummary::read(self.records, address, self.expression).ok()?;
+                AssetEntry::from_summary(address, summary)
+            });
+            self.known.insert(key.to_string(), entry);
+        }
+        self.known.get(key).and_then(Option::as_ref)
+    }
+
+    /// The asset a served path resolves to under the alias rules.
+    fn resolve(&mut self, path: &str) -> Option<AssetEntry> {
+        if let Some(entry) = self.get(path).filter(|a| a.servable) {
+            return Some(entry.clone());
+        }
+        paths::alias_targets(path)
+            .iter()
+            .find_map(|key| self.get(key).filter(|a| a.enable_aliasing && a.servable).cloned())
+    }
+
+    /// The stored page a scope serves, with its record's address: its `404.html`'s, else (root
+    /// only) `/index.html`'s; `None` leaves the root to the plain 404 and removes any other.
+    fn page(&mut self, scope: &str) -> Option<(u64, ResponseSet)> {
+        let mut page_of = |key: &str| self.get(key).and_then(|a| Some((a.address, a.page.clone()?)));
+        page_of(&paths::not_found_page(scope)).or_else(|| (scope == "/").then(|| page_of(INDEX)).flatten())
+    }
 }
 
 /// What a request path resolves to, with the record to answer from.
@@ -89,8 +113,10 @@ pub enum Target<'a> {
     Asset {
         /// The served path (tree path).
         path: &'a str,
-        /// Its index entry.
-        served: &'a ServedPath,
+        /// Address of the asset's record.
+        address: u64,
+        /// The path's header tree, written while finding it.
+        witness: PathWitness,
         /// The asset's record.
         record: RecordView<'a>,
     },
@@ -98,8 +124,8 @@ pub enum Target<'a> {
     Fallback {
         /// The scope (wildcard path).
         scope: &'a str,
-        /// Its entry.
-        entry: &'a Scope,
+        /// Address of the record holding the page; `None` for the canister's plain 404.
+        address: Option<u64>,
         /// The record holding the page.
         record: RecordView<'a>,
     },
@@ -114,14 +140,6 @@ impl Target<'_> {
         }
     }
 
-    /// The precomputed `expr_path`.
-    pub fn expr_path(&self) -> &str {
-        match self {
-            Target::Asset { served, .. } => &served.expr_path,
-            Target::Fallback { entry, .. } => &entry.expr_path,
-        }
-    }
-
     /// The record to answer from.
     pub fn record(&self) -> &RecordView<'_> {
         match self {
@@ -130,13 +148,10 @@ impl Target<'_> {
     }
 }
 
-/// Certification state for the whole store.
+/// Certification state for the whole store: the expression and the trees, nothing per asset.
 #[derive(Debug)]
 pub struct Certifier {
     expression: Expression,
-    assets: BTreeMap<String, AssetEntry>,
-    paths: BTreeMap<String, ServedPath>,
-    scopes: BTreeMap<String, Scope>,
     /// The plain 404's record (held here, not in a sink: it depends on no asset) and its set.
     plain_not_found: (Vec<u8>, ResponseSet),
     trees: Trees,
@@ -149,8 +164,9 @@ impl Default for Certifier {
 }
 
 /// Bump whenever the same assets would be certified at other tree paths (alias or fallback
-/// rules): trees stored by an older version are then rebuilt instead of reopened.
-const TREE_RULES_VERSION: u8 = 1;
+/// rules) or the `aux` words change meaning: trees stored by an older version are then rebuilt
+/// instead of reopened.
+const TREE_RULES_VERSION: u8 = 2;
 
 impl Certifier {
     /// An empty store with its trees on the heap: every path answers the certified plain 404.
@@ -167,9 +183,9 @@ impl Certifier {
         Ok(certifier)
     }
 
-    /// A certifier over the trees a certifier of this version stored in `memory`, with no asset
-    /// installed yet (the trees already certify them: install with `certify` false); `None`
-    /// when there are none to reuse.
+    /// A certifier over the trees a certifier of this version stored in `memory`, which certify
+    /// the records already (every commit updated them in the message that wrote the records);
+    /// `None` when there are none to reuse. Reads the arena's header only.
     pub fn open(memory: ArenaMemory) -> Result<Option<Certifier>, CertifyError> {
         Ok(Trees::open(memory, &tree_stamp(&Expression::new()))?.map(Certifier::with_trees))
     }
@@ -178,11 +194,11 @@ impl Certifier {
         let expression = Expression::new();
         let page = FallbackPage::plain_not_found(&expression);
         let plain_not_found = (record::encode_page(&page, &expression), page.certified);
-        Certifier { expression, assets: BTreeMap::new(), paths: BTreeMap::new(), scopes: BTreeMap::new(), plain_not_found, trees }
+        Certifier { expression, plain_not_found, trees }
     }
 
     fn certify_empty(&mut self) -> Result<(), CertifyError> {
-        self.recertify_scope("/", true)?;
+        self.trees.insert(&CertPath::Wildcard("/"), &self.plain_not_found.1, PLAIN_NOT_FOUND)?;
         self.trees.rehash()?;
         Ok(())
     }
@@ -216,10 +232,10 @@ impl Certifier {
             };
             prepared.push((key, entry));
         }
-        self.install(prepared, true)
+        self.install(prepared, records)
     }
 
-    /// Writes the record of `key` and returns the heap entry pointing at it.
+    /// Writes the record of `key` and returns the entry resolving paths to it.
     pub(super) fn store(
         &self,
         key: &str,
@@ -247,44 +263,42 @@ impl Certifier {
         &self.expression
     }
 
-    /// Installs prepared entries (`None` removes the key) and returns the root hash. With
-    /// `certify` false only the heap indexes change: the trees already certify the entries
-    /// (restoring a certifier over reopened trees after an upgrade).
-    pub(super) fn install(&mut self, prepared: Vec<Prepared>, certify: bool) -> Result<Hash, CertifyError> {
+    /// Installs prepared entries (`None`: the key's record is gone) whose records `records`
+    /// now holds: re-resolves every path and scope they could occupy against `records`,
+    /// certifies the result, and returns the root hash.
+    pub(super) fn install(&mut self, prepared: Vec<Prepared>, records: &dyn ContentSource) -> Result<Hash, CertifyError> {
         let mut touched_paths = BTreeSet::new();
         let mut touched_scopes = BTreeSet::new();
+        let mut entries = Entries { records, expression: &self.expression, known: BTreeMap::new() };
         for (key, entry) in prepared {
             touched_paths.extend(paths::candidate_paths(&key));
             touched_scopes.extend(paths::scope_of(&key));
-            match entry {
-                Some(entry) => {
-                    self.assets.insert(key, entry);
+            entries.known.insert(key, entry);
+        }
+        for path in &touched_paths {
+            let cert_path = CertPath::Exact(path);
+            match entries.resolve(path) {
+                Some(asset) => {
+                    // Inserting replaces what the path certified before: no delete-then-insert.
+                    self.trees.insert(&cert_path, &asset.certified, asset.address)?;
+                    self.trees.set_v1(path, asset.v1_sha256)?;
                 }
                 None => {
-                    self.assets.remove(&key);
+                    self.trees.remove(&cert_path)?;
+                    self.trees.set_v1(path, None)?;
                 }
             }
         }
-        for path in &touched_paths {
-            self.recertify_path(path, certify)?;
-        }
         for scope in &touched_scopes {
-            self.recertify_scope(scope, certify)?;
+            let cert_path = CertPath::Wildcard(scope);
+            match entries.page(scope) {
+                Some((address, certified)) => self.trees.insert(&cert_path, &certified, address)?,
+                None if scope == "/" => self.trees.insert(&cert_path, &self.plain_not_found.1, PLAIN_NOT_FOUND)?,
+                None => self.trees.remove(&cert_path).map(drop)?,
+            }
         }
-        if certify {
-            self.trees.rehash()?;
-        }
+        self.trees.rehash()?;
         Ok(self.trees.root_hash())
-    }
-
-    /// Whether `key` is certified.
-    pub(super) fn has_asset(&self, key: &str) -> bool {
-        self.assets.contains_key(key)
-    }
-
-    /// Number of certified assets.
-    pub(super) fn asset_count(&self) -> u64 {
-        self.assets.len() as u64
     }
 
     /// The value for `certified_data`.
@@ -297,28 +311,42 @@ impl Certifier {
         Ok(self.trees.full_tree_cbor()?)
     }
 
-    /// Resolves a canonical request path to an asset or the deepest fallback scope, and opens
-    /// the record to answer from.
-    pub fn lookup<'a>(&'a self, canonical: &str, source: &'a dyn ContentSource) -> Result<Target<'a>, RecordError> {
+    /// Resolves a canonical request path to an asset or the deepest fallback scope by walking
+    /// the tree (the exact path's walk also writes its header tree), and opens the record to
+    /// answer from.
+    pub fn lookup<'a>(&'a self, canonical: &'a str, source: &'a dyn ContentSource) -> Result<Target<'a>, RecordError> {
         let text = &self.expression.text;
-        if let Some((path, served)) = self.paths.get_key_value(canonical) {
-            let record = RecordView::stored(source, served.address, text)?;
-            return Ok(Target::Asset { path, served, record });
+        let unindexed = |error| RecordError::Unindexed { error };
+        if let Some(witness) = self.trees.find_exact(canonical).map_err(unindexed)? {
+            let address = witness.aux;
+            let record = RecordView::stored(source, address, text)?;
+            return Ok(Target::Asset { path: canonical, address, witness, record });
         }
-        let (scope, entry) = paths::enclosing_scopes(canonical)
-            .find_map(|s| self.scopes.get_key_value(s))
-            .expect("the root scope is always certified");
-        let record = match entry.address {
-            Some(address) => RecordView::stored(source, address, text)?,
-            None => RecordView::heap(&self.plain_not_found.0, text)?,
-        };
-        Ok(Target::Fallback { scope, entry, record })
+        for scope in paths::enclosing_scopes(canonical) {
+            let Some(aux) = self.trees.aux(&CertPath::Wildcard(scope)).map_err(unindexed)? else { continue };
+            let (address, record) = match aux {
+                PLAIN_NOT_FOUND => (None, RecordView::heap(&self.plain_not_found.0, text)?),
+                address => (Some(address), RecordView::stored(source, address, text)?),
+            };
+            return Ok(Target::Fallback { scope, address, record });
+        }
+        Err(RecordError::Unrouted)
     }
 
     /// The record of an asset, by key (the legacy streaming callback names assets by key).
     pub fn asset_record<'a>(&'a self, key: &str, source: &'a dyn ContentSource) -> Option<Result<RecordView<'a>, RecordError>> {
-        let entry = self.assets.get(key)?;
-        Some(RecordView::stored(source, entry.address, &self.expression.text))
+        let address = source.record_address(key)?;
+        Some(RecordView::stored(source, address, &self.expression.text))
+    }
+
+    /// The key of the asset `target` serves (the path itself or the alias target whose record
+    /// it answers from); `None` for a fallback. Reads the record index, so only the legacy
+    /// streaming answer (which names the asset in its token) asks.
+    pub fn served_key(&self, target: &Target<'_>, source: &dyn ContentSource) -> Option<String> {
+        let Target::Asset { path, address, .. } = *target else { return None };
+        std::iter::once(path.to_string())
+            .chain(paths::alias_targets(path))
+            .find(|key| source.record_address(key) == Some(address))
     }
 
     /// The 405 response, certified at every path and scope.
@@ -327,21 +355,23 @@ impl Certifier {
     }
 
     /// The v2 `IC-Certificate` header value for `response` served from `target` to a request
-    /// for `request_path` (the decoded path the verifier will see).
+    /// for `request_path` (the decoded path the verifier will see). `below` is the response's
+    /// stored witness inside an asset's response set; without it (the 405, a page) the
+    /// witness is read from the tree.
     pub fn v2_certificate_header(
         &self,
         certificate: &[u8],
         target: &Target<'_>,
         response: &CertifiedResponse,
+        below: Option<&[u8]>,
         request_path: &str,
     ) -> Option<String> {
-        // An exact path's witness below its terminator comes from the heap copy of its set.
-        let set = match target {
-            Target::Asset { served, .. } => Some(&served.set),
-            Target::Fallback { .. } => None,
-        };
-        let proven = Proven { set, expr_hash: &self.expression.hash, hash: &response.hash };
-        self.trees.v2_header(certificate, &target.cert_path(), target.expr_path(), &proven, request_path)
+        let expr_path = target.cert_path().expr_path_b64();
+        if let (Target::Asset { witness, .. }, Some(below)) = (target, below) {
+            return Some(self.trees.v2_header_exact(certificate, witness, below, &expr_path));
+        }
+        let proven = Proven { expr_hash: &self.expression.hash, hash: &response.hash };
+        self.trees.v2_header(certificate, &target.cert_path(), &expr_path, &proven, request_path)
     }
 
     /// The v1 `IC-Certificate` header value for a request to `path`; `None` when the stored
@@ -354,61 +384,6 @@ impl Certifier {
     #[cfg(test)]
     fn leaves(&self) -> Vec<Vec<Vec<u8>>> {
         self.trees.leaves()
-    }
-
-    fn resolve<'a>(assets: &'a BTreeMap<String, AssetEntry>, path: &str) -> Option<(&'a String, &'a AssetEntry)> {
-        let servable = |(_, a): &(&String, &AssetEntry)| a.servable;
-        assets.get_key_value(path).filter(servable).or_else(|| {
-            paths::alias_targets(path)
-                .iter()
-                .filter_map(|k| assets.get_key_value(k))
-                .find(|entry| entry.1.enable_aliasing && servable(entry))
-        })
-    }
-
-    fn recertify_path(&mut self, path: &str, certify: bool) -> Result<(), CertifyError> {
-        let cert_path = CertPath::Exact(path);
-        let Some((key, asset)) = Self::resolve(&self.assets, path) else {
-            if self.paths.remove(path).is_some() && certify {
-                self.trees.remove(&cert_path)?;
-                self.trees.set_v1(path, None)?;
-            }
-            return Ok(());
-        };
-        // Inserting replaces what the path certified before: no delete-then-insert walks.
-        let served = ServedPath {
-            key: key.clone(),
-            address: asset.address,
-            expr_path: cert_path.expr_path_b64(),
-            set: asset.certified.clone(),
-        };
-        if certify {
-            self.trees.insert(&cert_path, &asset.certified)?;
-            self.trees.set_v1(path, asset.v1_sha256)?;
-        }
-        self.paths.insert(path.to_string(), served);
-        Ok(())
-    }
-
-    fn recertify_scope(&mut self, scope: &str, certify: bool) -> Result<(), CertifyError> {
-        let cert_path = CertPath::Wildcard(scope);
-        let root = scope == "/";
-        let page_of = |key: &str| self.assets.get(key).and_then(|a| Some((Some(a.address), a.page.as_ref()?)));
-        let page = page_of(&paths::not_found_page(scope))
-            .or_else(|| root.then(|| page_of(INDEX)).flatten())
-            .or_else(|| root.then_some((None, &self.plain_not_found.1)));
-        let Some((address, certified)) = page else {
-            if self.scopes.remove(scope).is_some() && certify {
-                self.trees.remove(&cert_path)?;
-            }
-            return Ok(());
-        };
-        let entry = Scope { address, expr_path: cert_path.expr_path_b64() };
-        if certify {
-            self.trees.insert(&cert_path, certified)?;
-        }
-        self.scopes.insert(scope.to_string(), entry);
-        Ok(())
     }
 }
 

@@ -32,6 +32,14 @@ pub(crate) fn v2(certificate: &[u8], tree: &[u8], expr_path_b64: &str) -> String
     unsafe { String::from_utf8_unchecked(value) }
 }
 
+/// The padded standard base64 of `bytes` (an `expr_path`, per request).
+pub(crate) fn base64(bytes: &[u8]) -> String {
+    let mut out = Vec::with_capacity(base64_len(bytes.len()));
+    push_base64(&mut out, bytes);
+    // SAFETY: every byte is from `ALPHABET` or the padding `=`.
+    unsafe { String::from_utf8_unchecked(out) }
+}
+
 fn base64_len(bytes: usize) -> usize {
     bytes.div_ceil(3) * 4
 }

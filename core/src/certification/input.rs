@@ -102,10 +102,14 @@ pub trait ContentSource {
     /// Fills `buf` with the bytes from `offset` of the record at `address`; `false` when no
     /// record lives there or the range leaves it.
     fn record_bytes(&self, address: u64, offset: u64, buf: &mut [u8]) -> bool;
+    /// The address of the record of `key`, if it has one (the legacy streaming callback and
+    /// commit-time alias resolution name assets by key).
+    fn record_address(&self, key: &str) -> Option<u64>;
 }
 
-/// Where the certifier keeps each asset's record (one per key).
-pub trait RecordSink {
+/// Where the certifier keeps each asset's record (one per key), read back by key when a commit
+/// re-resolves the paths and scopes around a changed key.
+pub trait RecordSink: ContentSource {
     /// Stores `bytes` as the record of `key`, freeing the one it replaces; returns its address.
     fn write_record(&mut self, key: &str, bytes: &[u8]) -> Result<u64, RecordRegionError>;
     /// Frees the record of `key`, if any.

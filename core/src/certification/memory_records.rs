@@ -38,4 +38,8 @@ impl ContentSource for Records {
     fn record_bytes(&self, address: u64, offset: u64, buf: &mut [u8]) -> bool {
         self.0.region().read(address, offset, buf).is_ok()
     }
+
+    fn record_address(&self, key: &str) -> Option<u64> {
+        self.0.address(key)
+    }
 }

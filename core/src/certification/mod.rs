@@ -26,7 +26,7 @@ mod tree;
 mod tree_cbor;
 mod treap;
 
-pub use certifier::{Certifier, Scope, ServedPath, Target};
+pub use certifier::{Certifier, Target};
 pub use stable_tree::{ArenaMemory, StableTreeError};
 pub use input::{AssetView, Change, ContentSource, Encoding, EncodingView, RecordSink};
 pub use record::{PageEntry, RecordError, RecordView, Span, VariantEntry};

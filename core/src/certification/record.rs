@@ -1,8 +1,11 @@
 //! The persisted certification of one asset, laid out for serving in place: every precomputed
-//! response (status, headers, body span, response hash), each encoding's content locator, the
-//! fallback page the asset provides, and the hashed response-set subtrees. A commit writes it
-//! once; a request reads its fixed header and variant table, then only the response it picks;
-//! `post_upgrade` reads the table and the subtrees, never a response.
+//! response (status, headers, body span, response hash, and for an asset's own responses the
+//! CBOR witness of the response inside the asset's response set), each encoding's content
+//! locator, the fallback page the asset provides, and the hashed response-set subtrees. A
+//! commit writes it once; a request reads its fixed header and variant table, then only the
+//! response it picks, whose witness completes the certificate header without reading the
+//! tree below the path; a commit re-certifying an alias or scope reads the table and the
+//! subtrees, never a response.
 //!
 //! Owns only the byte layout ([`encode`], [`RecordView`], [`RecordSummary`]). Must not decide
 //! when records are written (`state_sync`, `certifier`) nor where (the [`RecordSink`]). Invariant:
@@ -19,8 +22,9 @@
 //!          p x (encoding u8 | locator span | full span | head span)      fallback page
 //! ...      locators (opaque bytes), then responses, then each variant's part spans
 //! summary  expr_hash [32] | asset response set if flag 4 | page response set if flag 8
-//! response status u16 | hash [32] | body: 0 empty, 1 then start u64 | end u64, 2 the plain
-//!          404 body | h u16 | h x (name len u16 | value len u32, where u32::MAX stands for
+//! response status u16 | hash [32] | w u16 | w bytes: the witness CBOR of `expr_hash / "" /
+//!          hash` in the asset's set (w = 0 for page responses, or when longer than u16)
+//!          | body: 0 empty, 1 then start u64 | end u64, 2 the plain 404 body | h u16 | h x (name len u16 | value len u32, where u32::MAX stands for
 //!          the certificate expression every response carries) | the names and values, in
 //!          order, as one UTF-8 text (validated once per response, not once per header)
 //! ```
@@ -36,12 +40,14 @@ use super::headers::HeaderList;
 use super::input::Encoding;
 use super::response_hash::same;
 use super::responses::{AssetResponses, Body, CertifiedResponse, Expression, FallbackPage};
+use super::stable_tree::StableTreeError;
+use super::tree::ResponseSet;
 use ic_certification::Hash;
 use thiserror::Error;
 
 /// Bump whenever the responses built for the same asset or the layout change: records of other
 /// versions are rebuilt from metadata instead of served.
-pub const RECORD_VERSION: u8 = 2;
+pub const RECORD_VERSION: u8 = 3;
 
 const HEADER_LEN: usize = 16;
 const VARIANT_LEN: usize = 1 + 8 + 32 + 6 * 8;
@@ -74,6 +80,16 @@ pub enum RecordError {
         /// The record's version byte.
         version: u8,
     },
+    /// The certification tree, which locates each path's record, could not be read.
+    #[error("the certification tree locating records is unreadable: {error}")]
+    Unindexed {
+        /// What the stable tree reported.
+        error: StableTreeError,
+    },
+    /// The tree certifies neither the path nor any scope above it, not even the root scope
+    /// every tree holds (a corrupt tree).
+    #[error("no certified path or scope covers the request")]
+    Unrouted,
 }
 
 /// Bytes of the record of `asset`, with the fallback `page` its key provides.
@@ -118,9 +134,15 @@ impl<'a> Writer<'a> {
         span_bytes(at, bytes.len())
     }
 
-    fn response(&mut self, r: &CertifiedResponse, expression: &str) -> [u8; 8] {
+    /// Writes an asset response with its witness inside the asset's response set, or (with
+    /// `set` `None`) a fallback page's, whose wildcard witness is built per request.
+    fn response(&mut self, r: &CertifiedResponse, expression: &Expression, set: Option<&ResponseSet>) -> [u8; 8] {
         let at = self.out.len();
-        put_response(&mut self.out, r, expression);
+        let mut witness = Vec::new();
+        if let Some(set) = set {
+            set.witness_cbor(&expression.hash, &r.hash, &mut witness);
+        }
+        put_response(&mut self.out, r, &expression.text, &witness);
         span_bytes(at, self.out.len() - at)
     }
 
@@ -147,17 +169,17 @@ impl<'a> Writer<'a> {
         for (encoding, _, _) in page_variants {
             page_locators.push(self.span(locator_of(*encoding)));
         }
-        let text = &expression.text;
+        let set = self.asset.map(|a| &a.certified);
         let mut at = HEADER_LEN;
         for (v, locator) in variants.iter().zip(&variant_locators) {
-            let full = v.full.as_ref().map_or([0; 8], |r| self.response(r, text));
-            let head = self.response(&v.head, text);
-            let not_modified = self.response(&v.not_modified, text);
-            let unsatisfiable = self.response(&v.unsatisfiable, text);
+            let full = v.full.as_ref().map_or([0; 8], |r| self.response(r, expression, set));
+            let head = self.response(&v.head, expression, set);
+            let not_modified = self.response(&v.not_modified, expression, set);
+            let unsatisfiable = self.response(&v.unsatisfiable, expression, set);
             let parts_at = self.out.len();
             self.out.resize(parts_at + 8 * v.parts.len(), 0);
             for (i, r) in v.parts.iter().enumerate() {
-                let span = self.response(r, text);
+                let span = self.response(r, expression, set);
                 self.out[parts_at + 8 * i..parts_at + 8 * (i + 1)].copy_from_slice(&span);
             }
             let parts = span_bytes(parts_at, 8 * v.parts.len());
@@ -175,8 +197,8 @@ impl<'a> Writer<'a> {
             at = self.table(at, &fields);
         }
         for ((encoding, full, head), locator) in page_variants.iter().zip(&page_locators) {
-            let full = self.response(full, text);
-            let head = self.response(head, text);
+            let full = self.response(full, expression, None);
+            let head = self.response(head, expression, None);
             at = self.table(at, &[&[encoding_tag(*encoding)], locator, &full, &head]);
         }
         debug_assert_eq!(at, table_end);
@@ -206,9 +228,13 @@ fn span_bytes(at: usize, len: usize) -> [u8; 8] {
 }
 
 
-fn put_response(out: &mut Vec<u8>, r: &CertifiedResponse, expression: &str) {
+fn put_response(out: &mut Vec<u8>, r: &CertifiedResponse, expression: &str, witness: &[u8]) {
     out.extend_from_slice(&r.status.to_be_bytes());
     out.extend_from_slice(&r.hash);
+    // A witness too long for its length field is left out: serving then walks the tree for it.
+    let witness = if u16::try_from(witness.len()).is_ok() { witness } else { &[] };
+    out.extend_from_slice(&(witness.len() as u16).to_be_bytes());
+    out.extend_from_slice(witness);
     match r.body {
         Body::Empty => out.push(0),
         Body::Stored { start, end } => {

@@ -13,7 +13,9 @@
 //! ```
 //!
 //! Owns the arena in its memory and the tree operations; knows nothing of HTTP paths. Each
-//! entry carries an `aux` word that is not hashed (the caller's record address).
+//! entry carries an `aux` word that is not hashed (the caller's record address), rewritten in
+//! place by [`StableTree::set_aux`] and handed to a witness splice, so the tree doubles as the
+//! caller's index.
 //! Invariant: a node whose subtree hash is cached has a clean subtree, and every change marks
 //! dirty each node above it, so [`StableTree::rehash`] hashes each changed node once and the
 //! root hash is the digest of every witness, exactly as for the heap tree.
@@ -199,12 +201,19 @@ impl<M: Memory> StableTree<M> {
         Ok(Some(Entry { aux: view.aux(), leaf }))
     }
 
-    /// The hash of the value at `path` (a leaf's or a map's), if any.
-    pub fn value_hash(&self, root: Root, path: &[&[u8]]) -> Result<Option<Hash>> {
+    /// The hash of the value at `path` (a leaf's or a map's) and the entry's `aux`, if any.
+    pub fn value_hash_aux(&self, root: Root, path: &[&[u8]]) -> Result<Option<(Hash, u64)>> {
         match self.find_path(root, path)? {
-            Some(view) => Ok(Some(self.arena.value_hash(&view, 0)?)),
+            Some(view) => Ok(Some((self.arena.value_hash(&view, 0)?, view.aux()))),
             None => Ok(None),
         }
+    }
+
+    /// Sets the `aux` word of the entry at `path` without touching any hash; false when absent.
+    pub fn set_aux(&mut self, root: Root, path: &[&[u8]], aux: u64) -> Result<bool> {
+        let Some(view) = self.find_path(root, path)? else { return Ok(false) };
+        self.arena.write_aux(view.index, aux);
+        Ok(true)
     }
 
     /// Puts `value` at `path` with `aux`, replacing what was there (and freeing its slots) and
@@ -316,11 +325,12 @@ impl<M: Memory> StableTree<M> {
         self.arena.map_witness_cbor(self.root(root), path, None, out, 0)
     }
 
-    /// [`StableTree::witness_cbor`] of `path ++ rest` where the caller holds the value at `path`
-    /// (a heap tree it inserted there, identical to the arena's copy): `value` writes that
-    /// value's witness of `rest`, so the walk reads no slot below `path`. Serving uses it for
-    /// the response set under a path's terminator (most of the walk, at heap speed).
-    pub fn witness_cbor_onto(&self, root: Root, path: &[&[u8]], value: &dyn Fn(&mut Vec<u8>), out: &mut Vec<u8>) -> Result<()> {
+    /// [`StableTree::witness_cbor`] of `path ++ rest` where the caller knows the value at `path`
+    /// (identical to the arena's copy): `value` is called with the entry's `aux` when the walk
+    /// meets `path`, and writes that value's witness of `rest`, so the walk reads no slot below
+    /// `path`. Not called when `path` is absent (the output then proves its absence). Serving
+    /// uses it to find a path's record and write the witness above the response set at once.
+    pub fn witness_cbor_onto(&self, root: Root, path: &[&[u8]], value: &dyn Fn(u64, &mut Vec<u8>), out: &mut Vec<u8>) -> Result<()> {
         self.arena.map_witness_cbor(self.root(root), path, Some(value), out, 0)
     }
 

@@ -1,6 +1,7 @@
 //! Keeps a [`Certifier`] in step with the canister [`State`]: reads the change feed and the
-//! metadata views (with their stored part hashes) through `State`'s public API, and rebuilds
-//! from all assets after an upgrade or a `clear`. `State` is also the [`ContentSource`] serving
+//! metadata views (with their stored part hashes) through `State`'s public API, reopens the
+//! stored trees after an upgrade, and rebuilds from all assets after a layout change or a
+//! `clear`. `State` is also the [`ContentSource`] serving
 //! reads from.
 //!
 //! Owns the translation from the store's views to certification inputs, including the defaults
@@ -9,7 +10,7 @@
 
 use super::certifier::AssetEntry;
 use super::input::{AssetView, Change, ContentSource, Encoding, EncodingView, RecordSink};
-use super::record::{RecordError, RecordSummary};
+use super::record::RecordSummary;
 use super::response_hash::ResponseHasher;
 use super::responses::AssetResponses;
 use super::{ArenaMemory, Certifier, CertifyError};
@@ -36,6 +37,10 @@ impl<M: Memory> ContentSource for State<M> {
 
     fn record_bytes(&self, address: u64, offset: u64, buf: &mut [u8]) -> bool {
         State::record_bytes(self, address, offset, buf).is_ok()
+    }
+
+    fn record_address(&self, key: &str) -> Option<u64> {
+        State::record_address(self, key)
     }
 }
 
@@ -76,57 +81,64 @@ pub fn view_of(asset: state::AssetView) -> AssetView {
 }
 
 impl Certifier {
-    /// Certifies every asset of `state` from scratch (after `post_upgrade`, or after `clear`).
-    /// An asset whose record is current is restored from the record's table and response sets
-    /// alone (no metadata read, no response decoded or hashed); any other asset (no record yet,
-    /// or one written by a canister that built responses differently) is built from its
-    /// metadata and its record rewritten. Records of keys no longer stored are freed.
+    /// The certifier of `state` after `post_upgrade` (or `init`). When this version stored the
+    /// trees in `state`'s tree memory and every asset has a record, the trees are reopened and
+    /// nothing else is read: every commit updated them in the message that changed the store,
+    /// so they certify every record already, and they are the path index too (work independent
+    /// of the number of assets; both counts are stored lengths).
     ///
-    /// The trees are reopened from `state`'s tree memory when this version stored them: every
-    /// commit updated them in the message that changed the store, so they certify the store
-    /// already and only the heap indexes are installed (no tree node read, written or hashed).
-    /// Otherwise (fresh install, older version, unfinished change) they are built anew.
+    /// Otherwise (fresh install, older version, unfinished change, records reset by a layout
+    /// change) the trees are built anew from every asset, see [`Certifier::fill`].
     pub fn rebuild<M: Memory + Clone + 'static>(state: &mut State<M>) -> Result<Certifier, CertifyError> {
         let memory = ArenaMemory::new(state.cert_tree_memory());
-        match Certifier::open(memory.clone())? {
-            Some(certifier) => certifier.fill(state, false),
-            None => Certifier::create(memory)?.fill(state, true),
+        let reopened = match state.record_count() == state.asset_count() {
+            true => Certifier::open(memory.clone())?,
+            false => None,
+        };
+        match reopened {
+            Some(certifier) => Ok(certifier),
+            None => Certifier::create(memory)?.fill(state),
         }
     }
 
-    /// Installs every asset of `state`, certifying it in the trees when `certify`.
-    fn fill<M: Memory>(mut self, state: &mut State<M>, certify: bool) -> Result<Certifier, CertifyError> {
+    /// Certifies every asset of `state` in fresh trees. An asset whose record is current is
+    /// certified from the record's table and response sets alone (no metadata read, no
+    /// response decoded or hashed); any other asset (no record yet, or one written by a
+    /// canister that built responses differently) is built from its metadata and its record
+    /// rewritten. Stale records are freed first, so they never resolve a path.
+    fn fill<M: Memory>(mut self, state: &mut State<M>) -> Result<Certifier, CertifyError> {
         let certifier = &mut self;
         let mut hasher = ResponseHasher::default();
-        let mut stale = Vec::new();
         let mut after: Option<String> = None;
         loop {
             let page = state.record_addresses_after(after.as_deref(), REBUILD_PAGE);
             let Some((last, _)) = page.last().cloned() else { break };
             let mut prepared = Vec::with_capacity(page.len());
+            let mut stale = Vec::new();
             for (key, address) in page {
                 match RecordSummary::read(state, address, certifier.expression()) {
                     Ok(summary) => match AssetEntry::from_summary(address, summary) {
                         Some(entry) => prepared.push((key, Some(entry))),
                         None => stale.push(key),
                     },
-                    Err(RecordError::Stale { .. } | RecordError::Missing { .. } | RecordError::Malformed { .. }) => {
-                        stale.push(key);
-                    }
+                    Err(_) => stale.push(key),
                 }
             }
-            certifier.install(prepared, certify)?;
+            for key in stale {
+                state.remove_record(&key);
+            }
+            certifier.install(prepared, state)?;
             after = Some(last);
         }
         // Assets without a current record (every asset, after a layout change) are built from
         // metadata; when every asset has one, the asset map is not even walked.
         let mut after: Option<String> = None;
-        while certifier.asset_count() != state.asset_count() {
+        while state.record_count() != state.asset_count() {
             let keys = state.asset_keys_after(after.as_deref(), REBUILD_PAGE);
             let Some(last) = keys.last().cloned() else { break };
             let mut prepared = Vec::new();
             for key in keys {
-                if certifier.has_asset(&key) {
+                if state.record_address(&key).is_some() {
                     continue;
                 }
                 let Some(view) = state.asset_view(&key).map(view_of) else { continue };
@@ -134,13 +146,8 @@ impl Certifier {
                 let page = certifier.page_of(&view, &mut hasher);
                 prepared.push((key.clone(), Some(certifier.store(&key, responses, page, state)?)));
             }
-            certifier.install(prepared, certify)?;
+            certifier.install(prepared, state)?;
             after = Some(last);
-        }
-        for key in stale {
-            if !certifier.has_asset(&key) {
-                state.remove_record(&key);
-            }
         }
         Ok(self)
     }
@@ -155,7 +162,7 @@ impl Certifier {
         }
         if changes.cleared {
             state.clear_records();
-            *self = Certifier::create(ArenaMemory::new(state.cert_tree_memory()))?.fill(state, true)?;
+            *self = Certifier::create(ArenaMemory::new(state.cert_tree_memory()))?.fill(state)?;
             return Ok(Some(self.root_hash()));
         }
         let feed: Vec<Change> = changes

@@ -19,11 +19,13 @@ use base64::Engine;
 use super::stable_tree::{ArenaMemory, Root, StableTree, StableTreeError, Value};
 use super::treap::Tree;
 use super::tree_cbor;
+use std::cell::Cell;
 use ic_certification::{fork, fork_hash, labeled, labeled_hash, merge_hash_trees, pruned, Hash, HashTree};
 use ic_http_certification::utils::{
     cbor_encode_to_base64, more_specific_wildcards_for,
     EXACT_PATH_TERMINATOR_BYTES, PATH_PREFIX_BYTES, WILDCARD_PATH_TERMINATOR_BYTES,
 };
+#[cfg(test)]
 use ic_http_certification::HttpCertificationPath;
 
 /// Label of the legacy tree.
@@ -39,6 +41,8 @@ pub enum CertPath<'a> {
 }
 
 impl CertPath<'_> {
+    /// The library's form of the path (the reference for [`CertPath::expr_path_b64`]).
+    #[cfg(test)]
     fn to_http(&self) -> HttpCertificationPath<'_> {
         match *self {
             CertPath::Exact(p) => HttpCertificationPath::exact(p),
@@ -80,9 +84,21 @@ impl CertPath<'_> {
         Some(n)
     }
 
-    /// The CBOR+base64 `expr_path` of the `IC-Certificate` header, computed once per path.
+    /// The CBOR+base64 `expr_path` of the `IC-Certificate` header, written directly per
+    /// request (no `Vec<String>` and no serde on the way; the path index stores none).
     pub fn expr_path_b64(&self) -> String {
-        cbor_encode_to_base64(&self.to_http().to_expr_path())
+        let mut buf: [&[u8]; 16] = [&[]; 16];
+        let owned;
+        let segments = match self.segments_in(&mut buf) {
+            Some(n) => &buf[..n],
+            None => {
+                owned = self.segments();
+                &owned[..]
+            }
+        };
+        let mut cbor = Vec::with_capacity(64);
+        tree_cbor::expr_path(segments, &mut cbor);
+        super::header_value::base64(&cbor)
     }
 }
 
@@ -102,6 +118,12 @@ impl ResponseSet {
         ResponseSet(tree)
     }
 
+    /// Appends the CBOR witness of the response `hash` inside the set
+    /// (`expr_hash / "" / hash`): what a v2 header proves below the path's terminator.
+    pub fn witness_cbor(&self, expr_hash: &Hash, hash: &Hash, out: &mut Vec<u8>) {
+        self.0.witness_cbor(&[&expr_hash[..], &[], &hash[..]], out);
+    }
+
     /// Appends the persisted form: every node with its hash, see [`Tree::encode`].
     pub fn encode(&self, out: &mut Vec<u8>) {
         self.0.encode(out);
@@ -117,13 +139,21 @@ impl ResponseSet {
 /// certified at the header's path.
 #[derive(Debug, Clone, Copy)]
 pub struct Proven<'a> {
-    /// The set certified at an exact path, when the caller holds the heap copy of what the tree
-    /// holds there: the witness below the path is then written from it.
-    pub set: Option<&'a ResponseSet>,
     /// The certificate expression's hash.
     pub expr_hash: &'a Hash,
     /// The response's hash.
     pub hash: &'a Hash,
+}
+
+/// An exact path found in the v2 tree, with its header tree written on the way down: the
+/// self-describing CBOR of `fork (pruned v1) (labeled "http_expr" witness)` with a hole where
+/// the witness of the served response inside the path's response set goes.
+#[derive(Debug, Clone)]
+pub struct PathWitness {
+    cbor: Vec<u8>,
+    hole: usize,
+    /// The `aux` word of the path's terminator entry.
+    pub aux: u64,
 }
 
 /// Both certification trees, in one stable-memory arena (see [`stable_tree`](super::stable_tree)).
@@ -169,16 +199,62 @@ impl Trees {
         Trees { v1_labeled: labeled(V1_LABEL, v1), v2_labeled: labeled(PATH_PREFIX_BYTES, v2), tree }
     }
 
-    /// Certifies `responses` at `path`, replacing whatever was certified there; the set's
-    /// nodes are copied with their hashes, so only the nodes above it are hashed again.
-    pub fn insert(&mut self, path: &CertPath<'_>, responses: &ResponseSet) -> Result<(), StableTreeError> {
+    /// Certifies `responses` at `path` with `aux` on the terminator entry, replacing whatever
+    /// was certified there; the set's nodes are copied with their hashes, so only the nodes
+    /// above it are hashed again.
+    pub fn insert(&mut self, path: &CertPath<'_>, responses: &ResponseSet, aux: u64) -> Result<(), StableTreeError> {
         let segments = path.segments();
         // Re-certifying identical responses (an unchanged alias, a re-uploaded file) would only
-        // dirty the walk down to them.
-        if self.tree.value_hash(Root::Expr, &segments)? == Some(responses.0.hash()) {
-            return Ok(());
+        // dirty the walk down to them; the record may still have moved.
+        match self.tree.value_hash_aux(Root::Expr, &segments)? {
+            Some((hash, old)) if hash == responses.0.hash() => {
+                if old != aux {
+                    self.tree.set_aux(Root::Expr, &segments, aux)?;
+                }
+                Ok(())
+            }
+            _ => self.tree.insert(Root::Expr, &segments, Value::Tree(&responses.0), aux),
         }
-        self.tree.insert(Root::Expr, &segments, Value::Tree(&responses.0), 0)
+    }
+
+    /// The `aux` word of `path`'s terminator entry; `None` when nothing is certified there.
+    pub fn aux(&self, path: &CertPath<'_>) -> Result<Option<u64>, StableTreeError> {
+        Ok(self.tree.get(Root::Expr, &path.segments())?.map(|entry| entry.aux))
+    }
+
+    /// Finds the exact `path`, writing its header tree down to the terminator on the way (one
+    /// walk serves both the lookup and the witness); `None` when nothing is certified there.
+    pub fn find_exact(&self, path: &str) -> Result<Option<PathWitness>, StableTreeError> {
+        let path = CertPath::Exact(path);
+        let mut cbor = Vec::with_capacity(1024);
+        tree_cbor::self_describe(&mut cbor);
+        tree_cbor::fork_head(&mut cbor);
+        tree_cbor::pruned(&self.v1_labeled, &mut cbor);
+        tree_cbor::labeled_head(PATH_PREFIX_BYTES, &mut cbor);
+        let met = Cell::new(None);
+        let mark = |aux: u64, out: &mut Vec<u8>| met.set(Some((aux, out.len())));
+        let mut buf: [&[u8]; 16] = [&[]; 16];
+        let owned;
+        let segments = match path.segments_in(&mut buf) {
+            Some(n) => &buf[..n],
+            None => {
+                owned = path.segments();
+                &owned[..]
+            }
+        };
+        self.tree.witness_cbor_onto(Root::Expr, segments, &mark, &mut cbor)?;
+        Ok(met.get().map(|(aux, hole)| PathWitness { cbor, hole, aux }))
+    }
+
+    /// The v2 `IC-Certificate` header value proving a response at the exact path `found`
+    /// was written for, given the response's witness inside the path's set (`below`, see
+    /// [`ResponseSet::witness_cbor`]).
+    pub fn v2_header_exact(&self, certificate: &[u8], found: &PathWitness, below: &[u8], expr_path_b64: &str) -> String {
+        let mut tree = Vec::with_capacity(found.cbor.len() + below.len());
+        tree.extend_from_slice(&found.cbor[..found.hole]);
+        tree.extend_from_slice(below);
+        tree.extend_from_slice(&found.cbor[found.hole..]);
+        super::header_value::v2(certificate, &tree, expr_path_b64)
     }
 
     /// Removes every v2 response certified at `path` (and nothing below it).
@@ -252,10 +328,9 @@ impl Trees {
 
     /// The header's self-describing CBOR tree `fork (pruned v1) (labeled "http_expr" witness)`.
     /// The witness mirrors `HttpCertificationTree::witness`: an exact path proves the one
-    /// response (written while walking the tree: the stable tree down to the path's terminator,
-    /// then the heap copy of the response set inserted there); a wildcard proves the request
-    /// path's absence, the wildcard's responses, and the absence of every more specific wildcard
-    /// (merged as a `HashTree`, then encoded).
+    /// response (written while walking the tree down to the response); a wildcard proves the
+    /// request path's absence, the wildcard's responses, and the absence of every more specific
+    /// wildcard (merged as a `HashTree`, then encoded).
     fn v2_tree_cbor(&self, path: &CertPath<'_>, response: &Proven<'_>, request_path: &str, out: &mut Vec<u8>) -> Option<()> {
         let wildcard_witness = match path {
             CertPath::Exact(_) => None,
@@ -268,22 +343,7 @@ impl Trees {
         match wildcard_witness {
             None => {
                 let rest: [&[u8]; 3] = [&response.expr_hash[..], &[], &response.hash[..]];
-                let mut buf: [&[u8]; 16] = [&[]; 16];
-                let owned;
-                let segments = match path.segments_in(&mut buf) {
-                    Some(n) => &buf[..n],
-                    None => {
-                        owned = path.segments();
-                        &owned[..]
-                    }
-                };
-                match response.set {
-                    Some(set) => {
-                        let value = |out: &mut Vec<u8>| set.0.witness_cbor(&rest, out);
-                        self.tree.witness_cbor_onto(Root::Expr, segments, &value, out).ok()?;
-                    }
-                    None => self.tree.witness_cbor(Root::Expr, &[segments, &rest[..]].concat(), out).ok()?,
-                }
+                self.tree.witness_cbor(Root::Expr, &[&path.segments()[..], &rest[..]].concat(), out).ok()?;
             }
             Some(witness) => tree_cbor::node(witness.as_ref(), out),
         }
@@ -304,12 +364,25 @@ impl Trees {
         Some(merged)
     }
 
-    /// The header tree as [`Trees::v2_header`] encodes it, decoded again for inspection.
+    /// The header tree as serving encodes it (an exact path through [`Trees::find_exact`] with
+    /// the witness below its terminator written from `set`), decoded again for inspection.
     #[cfg(test)]
     fn v2_tree(&self, path: &CertPath<'_>, set: &ResponseSet, response_hash: &Hash, request_path: &str) -> Option<HashTree> {
         let mut bytes = Vec::new();
-        let response = Proven { set: Some(set), expr_hash: &tests::EXPR, hash: response_hash };
-        self.v2_tree_cbor(path, &response, request_path, &mut bytes)?;
+        match path {
+            CertPath::Exact(p) => {
+                let found = self.find_exact(p).ok()??;
+                let mut below = Vec::new();
+                set.witness_cbor(&tests::EXPR, response_hash, &mut below);
+                bytes.extend_from_slice(&found.cbor[..found.hole]);
+                bytes.extend_from_slice(&below);
+                bytes.extend_from_slice(&found.cbor[found.hole..]);
+            }
+            CertPath::Wildcard(_) => {
+                let response = Proven { expr_hash: &tests::EXPR, hash: response_hash };
+                self.v2_tree_cbor(path, &response, request_path, &mut bytes)?;
+            }
+        }
         Some(serde_cbor::from_slice(&bytes).expect("the header tree decodes"))
     }
 
@@ -366,7 +439,7 @@ mod tests {
     fn layout_and_witnesses_match_http_certification_tree() {
         let mut trees = Trees::default();
         for (path, hashes) in paths() {
-            trees.insert(&path, &ResponseSet::new(&EXPR, &hashes)).unwrap();
+            trees.insert(&path, &ResponseSet::new(&EXPR, &hashes), 0).unwrap();
         }
         let library = library_tree();
         let root = trees.rehash().unwrap();
@@ -396,6 +469,17 @@ mod tests {
                     p.extend(more_specific);
                     assert!(matches!(ours.lookup_subtree(&p), ic_certification::SubtreeLookupResult::Absent), "{request}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn expr_path_is_the_librarys() {
+        let deep = "/a".repeat(20);
+        let long = format!("/{}", "x".repeat(300));
+        for path in ["/", "/a.html", "/docs/", "/docs/x/y.css", "//x//", "", "/é/ü.html", deep.as_str(), long.as_str()] {
+            for cert_path in [CertPath::Exact(path), CertPath::Wildcard(path)] {
+                assert_eq!(cert_path.expr_path_b64(), cbor_encode_to_base64(&cert_path.to_http().to_expr_path()), "{path}");
             }
         }
     }
@@ -434,7 +518,7 @@ mod tests {
         trees.set_v1("/a.html", Some([7; 32])).unwrap();
         let path = CertPath::Exact("/a.html".into());
         let set = ResponseSet::new(&EXPR, [&[2; 32]]);
-        trees.insert(&path, &set).unwrap();
+        trees.insert(&path, &set, 0).unwrap();
         trees.rehash().unwrap();
         let header = trees.v1_header(b"cert", "/a.html").unwrap();
         let tree_b64 = header.split("tree=:").nth(1).unwrap().trim_end_matches(':');
@@ -449,10 +533,10 @@ mod tests {
     fn reinserting_a_path_replaces_its_responses() {
         let mut trees = Trees::default();
         let path = CertPath::Exact("/a".into());
-        trees.insert(&path, &ResponseSet::new(&EXPR, [&[2; 32], &[3; 32]])).unwrap();
-        trees.insert(&path, &ResponseSet::new(&EXPR, [&[4; 32]])).unwrap();
+        trees.insert(&path, &ResponseSet::new(&EXPR, [&[2; 32], &[3; 32]]), 0).unwrap();
+        trees.insert(&path, &ResponseSet::new(&EXPR, [&[4; 32]]), 0).unwrap();
         let mut fresh = Trees::default();
-        fresh.insert(&path, &ResponseSet::new(&EXPR, [&[4; 32]])).unwrap();
+        fresh.insert(&path, &ResponseSet::new(&EXPR, [&[4; 32]]), 0).unwrap();
         assert_eq!(trees.leaves(), fresh.leaves());
         assert_eq!(trees.rehash().unwrap(), fresh.rehash().unwrap());
     }
@@ -461,7 +545,7 @@ mod tests {
     fn full_tree_digest_is_the_root_hash() {
         let mut trees = Trees::default();
         trees.set_v1("/a.html", Some([7; 32])).unwrap();
-        trees.insert(&CertPath::Wildcard("/".into()), &ResponseSet::new(&EXPR, [&[2; 32]])).unwrap();
+        trees.insert(&CertPath::Wildcard("/".into()), &ResponseSet::new(&EXPR, [&[2; 32]]), 0).unwrap();
         trees.rehash().unwrap();
         let bytes = trees.full_tree_cbor().unwrap();
         assert_eq!(&bytes[..3], &[0xd9, 0xd9, 0xf7]);
@@ -474,7 +558,7 @@ mod tests {
         let mut trees = Trees::default();
         let before = trees.root_hash();
         let path = CertPath::Wildcard("/docs".into());
-        trees.insert(&path, &ResponseSet::new(&EXPR, [&[2; 32], &[3; 32]])).unwrap();
+        trees.insert(&path, &ResponseSet::new(&EXPR, [&[2; 32], &[3; 32]]), 0).unwrap();
         trees.set_v1("/x", Some([1; 32])).unwrap();
         assert_ne!(trees.rehash().unwrap(), before);
         trees.remove(&path).unwrap();
@@ -489,7 +573,7 @@ mod tests {
         let memory = ArenaMemory::new(ic_stable_structures::VectorMemory::default());
         let mut trees = Trees::create(memory.clone(), [5; 32]).unwrap();
         for (path, hashes) in paths() {
-            trees.insert(&path, &ResponseSet::new(&EXPR, &hashes)).unwrap();
+            trees.insert(&path, &ResponseSet::new(&EXPR, &hashes), 0).unwrap();
         }
         trees.set_v1("/a.html", Some([7; 32])).unwrap();
         let root = trees.rehash().unwrap();
@@ -504,10 +588,12 @@ mod tests {
         assert_eq!(reopened.v2_tree(&path, &set, &[9; 32], "/docs/x/y.css"), trees.v2_tree(&path, &set, &[9; 32], "/docs/x/y.css"));
         assert_eq!(reopened.v2_tree(&path, &set, &[9; 32], "/docs/x/y.css").unwrap().digest(), root);
         let mut from_arena = Vec::new();
-        let response = Proven { set: None, expr_hash: &EXPR, hash: &[9; 32] };
+        let response = Proven { expr_hash: &EXPR, hash: &[9; 32] };
         reopened.v2_tree_cbor(&path, &response, "/docs/x/y.css", &mut from_arena).unwrap();
         let from_arena: HashTree = serde_cbor::from_slice(&from_arena).unwrap();
-        assert_eq!(Some(from_arena), trees.v2_tree(&path, &set, &[9; 32], "/docs/x/y.css"), "the set's heap copy or the arena's");
+        assert_eq!(Some(from_arena), trees.v2_tree(&path, &set, &[9; 32], "/docs/x/y.css"), "the set's witness spliced or the arena's");
+        assert_eq!(reopened.find_exact("/docs/x/y.css").unwrap().map(|f| f.aux), Some(0));
+        assert!(reopened.find_exact("/docs/x/z.css").unwrap().is_none());
         assert!(Trees::open(memory.clone(), &[6; 32]).unwrap().is_none(), "another stamp");
         trees.set_v1("/b.html", Some([8; 32])).unwrap();
         assert!(Trees::open(memory, &[5; 32]).unwrap().is_none(), "a change not rehashed");

@@ -15,6 +15,8 @@ const SELF_DESCRIBE: [u8; 3] = [0xd9, 0xd9, 0xf7];
 
 /// CBOR major type 2 (byte string), shifted into the head byte.
 const BYTES: u8 = 2 << 5;
+/// CBOR major type 3 (text string), shifted into the head byte.
+const TEXT: u8 = 3 << 5;
 /// CBOR major type 4 (array), shifted into the head byte.
 const ARRAY: u8 = 4 << 5;
 
@@ -75,24 +77,44 @@ pub(crate) fn pruned(hash: &[u8; 32], out: &mut Vec<u8>) {
     out.extend_from_slice(hash);
 }
 
+/// The self-describing CBOR of an `expr_path`: an array of the text strings `"http_expr"`,
+/// then `segments` (UTF-8: the segments of a path and its terminator).
+pub(crate) fn expr_path(segments: &[&[u8]], out: &mut Vec<u8>) {
+    self_describe(out);
+    head(ARRAY, segments.len() + 1, out);
+    head(TEXT, PATH_PREFIX.len(), out);
+    out.extend_from_slice(PATH_PREFIX);
+    for segment in segments {
+        head(TEXT, segment.len(), out);
+        out.extend_from_slice(segment);
+    }
+}
+
+/// The `http_expr` label, the first element of every `expr_path`.
+const PATH_PREFIX: &[u8] = b"http_expr";
+
 /// A byte string with the shortest head for its length, as `serde_cbor` writes it.
 fn bytes(value: &[u8], out: &mut Vec<u8>) {
-    let len = value.len();
+    head(BYTES, value.len(), out);
+    out.extend_from_slice(value);
+}
+
+/// The shortest head of `major` (shifted) with argument `len`, as `serde_cbor` writes it.
+fn head(major: u8, len: usize, out: &mut Vec<u8>) {
     if len < 24 {
-        out.push(BYTES | len as u8);
+        out.push(major | len as u8);
     } else if let Ok(len) = u8::try_from(len) {
-        out.extend_from_slice(&[BYTES | 24, len]);
+        out.extend_from_slice(&[major | 24, len]);
     } else if let Ok(len) = u16::try_from(len) {
-        out.push(BYTES | 25);
+        out.push(major | 25);
         out.extend_from_slice(&len.to_be_bytes());
     } else if let Ok(len) = u32::try_from(len) {
-        out.push(BYTES | 26);
+        out.push(major | 26);
         out.extend_from_slice(&len.to_be_bytes());
     } else {
-        out.push(BYTES | 27);
+        out.push(major | 27);
         out.extend_from_slice(&(len as u64).to_be_bytes());
     }
-    out.extend_from_slice(value);
 }
 
 #[cfg(test)]

@@ -40,6 +40,8 @@ struct Chosen<'a> {
     response: Cow<'a, CertifiedResponse>,
     /// The content locator for [`Body::Stored`] bodies.
     locator: Option<Cow<'a, [u8]>>,
+    /// The response's stored witness inside its asset's response set, when the record has it.
+    witness: Option<Vec<u8>>,
 }
 
 /// Answers an `http_request` query. Never panics: malformed input gets a 4xx, an unreadable
@@ -87,7 +89,7 @@ fn serve_v2(
 ) -> Result<HttpResponse, RecordError> {
     let record = target.record();
     let chosen = match (method, target) {
-        (Method::Other, _) => Some(Chosen { response: Cow::Borrowed(certifier.method_not_allowed()), locator: None }),
+        (Method::Other, _) => Some(Chosen { response: Cow::Borrowed(certifier.method_not_allowed()), locator: None, witness: None }),
         (_, Target::Asset { .. }) => {
             let mut table = [None; 3];
             for entry in record.variants() {
@@ -104,8 +106,13 @@ fn serve_v2(
     let Some(chosen) = chosen else {
         return Ok(HttpResponse::plain_text(500, "no certified response for this asset".into()));
     };
-    let certificate =
-        certifier.v2_certificate_header(context.certificate, target, &chosen.response, request_path);
+    let certificate = certifier.v2_certificate_header(
+        context.certificate,
+        target,
+        &chosen.response,
+        chosen.witness.as_deref(),
+        request_path,
+    );
     Ok(assemble(chosen, certificate, None, content))
 }
 
@@ -134,7 +141,8 @@ fn choose_for_asset<'a>(
         }
     };
     let Some(span) = span else { return Ok(None) };
-    Ok(Some(Chosen { response: Cow::Owned(record.response(span)?), locator: Some(record.locator(variant)?) }))
+    let (response, witness) = record.response_with_witness(span)?;
+    Ok(Some(Chosen { response: Cow::Owned(response), locator: Some(record.locator(variant)?), witness }))
 }
 
 fn choose_fallback<'a>(
@@ -149,7 +157,8 @@ fn choose_fallback<'a>(
     let Some(encoding) = accept.choose(|e| available[e as usize]) else { return Ok(None) };
     let Some(page) = record.page_variant(encoding)? else { return Ok(None) };
     let span = if method == Method::Head { page.head } else { page.full };
-    Ok(Some(Chosen { response: Cow::Owned(record.response(span)?), locator: Some(record.page_locator(&page)?) }))
+    let locator = Some(record.page_locator(&page)?);
+    Ok(Some(Chosen { response: Cow::Owned(record.response(span)?), locator, witness: None }))
 }
 
 /// Legacy clients: the v1 tree certifies one body per path, so they get the path's v1 variant
@@ -165,25 +174,28 @@ fn serve_v1(
     content: &dyn ContentSource,
 ) -> Result<HttpResponse, RecordError> {
     if method == Method::Other {
-        let chosen = Chosen { response: Cow::Borrowed(certifier.method_not_allowed()), locator: None };
+        let chosen = Chosen { response: Cow::Borrowed(certifier.method_not_allowed()), locator: None, witness: None };
         return Ok(assemble(chosen, None, None, content));
     }
     let certificate = certifier.v1_certificate_header(context.certificate, request_path);
     let record = target.record();
     match target {
-        Target::Asset { served, .. } => {
+        Target::Asset { .. } => {
             let Some(variant) = record.v1_variant()? else {
                 return Ok(HttpResponse::plain_text(500, "asset has no content".into()));
             };
             let locator = Some(record.locator(&variant)?);
             match variant.full() {
                 Some(full) => {
-                    let chosen = Chosen { response: Cow::Owned(record.response(full)?), locator };
+                    let chosen = Chosen { response: Cow::Owned(record.response(full)?), locator, witness: None };
                     Ok(assemble(chosen, certificate, None, content))
                 }
                 None => {
+                    let Some(key) = certifier.served_key(target, content) else {
+                        return Ok(HttpResponse::plain_text(500, "the record index lost this asset".into()));
+                    };
                     let token = StreamingCallbackToken {
-                        key: served.key.clone(),
+                        key,
                         content_encoding: variant.encoding.name().into(),
                         index: Nat::from(1u64),
                         sha256: Some(ByteBuf::from(variant.sha256.to_vec())),
@@ -195,7 +207,7 @@ fn serve_v1(
                         }),
                         token,
                     };
-                    let first = Chosen { response: Cow::Owned(record.response(variant.head)?), locator };
+                    let first = Chosen { response: Cow::Owned(record.response(variant.head)?), locator, witness: None };
                     let body = Body::Stored { start: 0, end: CHUNK_SIZE.min(variant.length) };
                     let mut response = assemble(first, certificate, Some(body), content);
                     response.streaming_strategy = Some(strategy);

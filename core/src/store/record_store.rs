@@ -55,6 +55,11 @@ impl<M: Memory> RecordStore<M> {
         self.index.get(&KeyText::of(key))
     }
 
+    /// Number of records.
+    pub fn count(&self) -> u64 {
+        self.index.len()
+    }
+
     /// Keys with their record addresses after `after` (from the first if `None`), at most
     /// `limit`, in key order.
     pub fn addresses_after(&self, after: Option<&str>, limit: usize) -> Vec<(String, u64)> {
@@ -91,7 +96,9 @@ mod tests {
         assert_eq!(keys, ["/a", "/b", "/c"]);
         let after_a: Vec<String> = store.addresses_after(Some("/a"), 1).into_iter().map(|(k, _)| k).collect();
         assert_eq!(after_a, ["/b"]);
+        assert_eq!(store.count(), 3);
         store.remove("/b");
         assert_eq!(store.address("/b"), None);
+        assert_eq!(store.count(), 2);
     }
 }

@@ -49,6 +49,10 @@ impl ContentSource for SiteStore {
     fn record_bytes(&self, address: u64, offset: u64, buf: &mut [u8]) -> bool {
         self.records.region().read(address, offset, buf).is_ok()
     }
+
+    fn record_address(&self, key: &str) -> Option<u64> {
+        self.records.address(key)
+    }
 }
 
 impl RecordSink for SiteStore {

@@ -44,12 +44,13 @@ fn asset() -> impl Strategy<Value = AssetView> {
 
 fn root_of(set: &ResponseSet) -> Hash {
     let mut trees = Trees::default();
-    trees.insert(&CertPath::Exact("/x".into()), set).unwrap();
+    trees.insert(&CertPath::Exact("/x".into()), set, 0).unwrap();
     trees.rehash().unwrap()
 }
 
-/// Every response of `built` read back from `view`, field by field.
-fn assert_variant(view: &RecordView<'_>, built: &Variant) -> Result<(), TestCaseError> {
+/// Every response of `built` read back from `view`, field by field, each with its witness
+/// inside the asset's response `set`.
+fn assert_variant(view: &RecordView<'_>, built: &Variant, set: &ResponseSet, expression: &Expression) -> Result<(), TestCaseError> {
     let entry = view.variant(built.view.encoding).unwrap().expect("variant present");
     prop_assert_eq!(entry.length, built.view.length);
     prop_assert_eq!(entry.sha256, built.view.sha256);
@@ -65,6 +66,15 @@ fn assert_variant(view: &RecordView<'_>, built: &Variant) -> Result<(), TestCase
         prop_assert_eq!(&view.response(view.part(&entry, i as u64).unwrap().unwrap()).unwrap(), part);
     }
     prop_assert!(view.part(&entry, built.parts.len() as u64).unwrap().is_none());
+    let mut spans = vec![entry.head, entry.not_modified, entry.unsatisfiable];
+    spans.extend(entry.full());
+    spans.extend((0..entry.part_count()).map(|i| view.part(&entry, i).unwrap().unwrap()));
+    for span in spans {
+        let (response, witness) = view.response_with_witness(span).unwrap();
+        let mut expected = Vec::new();
+        set.witness_cbor(&expression.hash, &response.hash, &mut expected);
+        prop_assert_eq!(witness, Some(expected));
+    }
     Ok(())
 }
 
@@ -90,7 +100,7 @@ proptest! {
             prop_assert_eq!(record.allow_raw_access(), built.allow_raw_access);
             prop_assert_eq!(record.variants().count(), built.variants.len());
             for variant in &built.variants {
-                assert_variant(record, variant)?;
+                assert_variant(record, variant, &built.certified, &expression)?;
             }
             prop_assert_eq!(record.v1_variant().unwrap().map(|e| e.encoding), built.v1_variant().map(|v| v.view.encoding));
             for encoding in Encoding::PREFERENCE {
@@ -100,6 +110,7 @@ proptest! {
                 if let (Some(entry), Some((_, full, head))) = (got, expected) {
                     prop_assert_eq!(&record.response(entry.full).unwrap(), full);
                     prop_assert_eq!(&record.response(entry.head).unwrap(), head);
+                    prop_assert_eq!(record.response_with_witness(entry.full).unwrap().1, None, "pages are proven by wildcard");
                     let locator = &built.variant(encoding).unwrap().view.locator;
                     prop_assert_eq!(&record.page_locator(&entry).unwrap()[..], &locator[..]);
                 }

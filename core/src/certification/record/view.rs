@@ -14,7 +14,7 @@ use std::borrow::Cow;
 
 /// Bytes read when a stored record is opened: the header, table and locators of a small asset
 /// and usually its first response, in one stable-memory read.
-const PREFIX_READ: usize = 512;
+const PREFIX_READ: usize = 768;
 
 /// A byte range of a record (a response, a locator, or a part table); opaque outside this module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -237,8 +237,15 @@ impl<'a> RecordView<'a> {
 
     /// Decodes the response at `span`.
     pub fn response(&self, span: Span) -> Result<CertifiedResponse, RecordError> {
+        self.response_with_witness(span).map(|(response, _)| response)
+    }
+
+    /// Decodes the response at `span` with its stored witness inside the asset's response set
+    /// (`None` for a page response, or when the record holds none).
+    pub fn response_with_witness(&self, span: Span) -> Result<(CertifiedResponse, Option<Vec<u8>>), RecordError> {
         let bytes = self.span(span)?;
-        decode_response(&mut Reader::new(&bytes), self.expression).ok_or(malformed("response"))
+        let (response, witness) = decode_response(&mut Reader::new(&bytes), self.expression).ok_or(malformed("response"))?;
+        Ok((response, (!witness.is_empty()).then(|| witness.to_vec())))
     }
 
     /// The span of 206 part `index` of `entry`; `None` past the last part.
@@ -261,9 +268,12 @@ impl<'a> RecordView<'a> {
     }
 }
 
-fn decode_response(r: &mut Reader<'_>, expression: &str) -> Option<CertifiedResponse> {
+/// A response and its stored witness (empty when none).
+fn decode_response<'b>(r: &mut Reader<'b>, expression: &str) -> Option<(CertifiedResponse, &'b [u8])> {
     let status = r.u16()?;
     let hash = r.hash()?;
+    let witness_len = usize::from(r.u16()?);
+    let witness = r.bytes(witness_len)?;
     let body = match r.u8()? {
         0 => Body::Empty,
         1 => Body::Stored { start: r.u64()?, end: r.u64()? },
@@ -288,7 +298,7 @@ fn decode_response(r: &mut Reader<'_>, expression: &str) -> Option<CertifiedResp
         };
         headers.push((name, value));
     }
-    (at == text.len()).then_some(CertifiedResponse { status, headers, body, hash })
+    (at == text.len()).then_some((CertifiedResponse { status, headers, body, hash }, witness))
 }
 
 /// What rebuilding the certifier needs from a record: flags, the v1 body hash, and the hashed

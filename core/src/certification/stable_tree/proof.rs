@@ -16,8 +16,9 @@ use std::cmp::Ordering;
 
 type Result<T> = std::result::Result<T, StableTreeError>;
 
-/// Writes the witness of a path's last value in place of the arena's copy of it.
-pub(super) type Splice<'a> = Option<&'a dyn Fn(&mut Vec<u8>)>;
+/// Writes the witness of a path's last value in place of the arena's copy of it, given the
+/// entry's `aux` word.
+pub(super) type Splice<'a> = Option<&'a dyn Fn(u64, &mut Vec<u8>)>;
 
 impl<M: Memory> Arena<M> {
     /// Hash of the map rooted at `at` (dirty nodes hashed on the fly, uncached).
@@ -190,7 +191,7 @@ impl<M: Memory> Arena<M> {
             Ordering::Equal => {
                 labeled_head(own, out);
                 match splice {
-                    Some(value) if rest.is_empty() => value(out),
+                    Some(value) if rest.is_empty() => value(n.aux(), out),
                     _ if n.is_leaf() => tree_cbor::leaf(bytes, out),
                     _ => self.map_witness_cbor(n.child(), rest, splice, out, depth + 1)?,
                 }

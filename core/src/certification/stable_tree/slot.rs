@@ -366,6 +366,12 @@ impl<M: Memory> Arena<M> {
         self.memory.write(u64::from(index) * SLOT, &b[..len]);
     }
 
+    /// Sets the `aux` word of node `index` in place (8 bytes; `aux` is not hashed, so nothing
+    /// becomes dirty).
+    pub fn write_aux(&self, index: u32, aux: u64) {
+        self.memory.write(u64::from(index) * SLOT + AUX_AT as u64, &aux.to_be_bytes());
+    }
+
     /// Clears the flags of node `index` given in `clear` (marks it dirty), writing one byte.
     pub fn mark_dirty(&self, index: u32, node: &mut Node, subtree: bool, data: bool) {
         let before = (node.hash.is_some(), node.data.is_some());

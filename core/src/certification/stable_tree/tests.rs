@@ -37,6 +37,8 @@ enum Op {
     /// A heap subtree built from these leaves, hashed before the copy or not.
     Subtree(Root, Path, Vec<(Path, Vec<u8>)>, bool, u64),
     Remove(Root, Path),
+    /// Rewrites the aux word of an entry, if present.
+    SetAux(Root, Path, u64),
     Rehash,
     Reopen,
 }
@@ -47,6 +49,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (root(), path(3), prop::collection::vec((path(4), leaf_bytes()), 0..8), any::<bool>(), any::<u64>())
             .prop_map(|(r, p, t, h, a)| Op::Subtree(r, p, t, h, a)),
         3 => (root(), path(4)).prop_map(|(r, p)| Op::Remove(r, p)),
+        2 => (root(), path(4), any::<u64>()).prop_map(|(r, p, a)| Op::SetAux(r, p, a)),
         1 => Just(Op::Rehash),
         1 => Just(Op::Reopen),
     ]
@@ -110,6 +113,15 @@ fn apply(stable: &mut StableTree<VectorMemory>, memory: &VectorMemory, model: &m
             let expected = model.tree(*r).remove(p);
             assert_eq!(stable.remove(*r, &refs(p)).unwrap(), expected);
         }
+        Op::SetAux(r, p, a) => {
+            let present = model.trees[r.index()].get(p).is_some();
+            let clean = stable.is_clean();
+            assert_eq!(stable.set_aux(*r, &refs(p), *a).unwrap(), present);
+            assert_eq!(stable.is_clean(), clean, "aux is not hashed");
+            if present {
+                model.aux.insert((r.index(), p.clone()), *a);
+            }
+        }
         Op::Rehash => {
             stable.rehash().unwrap();
             model.trees.iter_mut().for_each(|t| {
@@ -139,13 +151,20 @@ fn assert_same(stable: &StableTree<VectorMemory>, model: &Model, probes: &[Path]
                 let (head, rest) = probe.split_at(cut);
                 let rest = refs(rest);
                 let mut spliced = Vec::new();
-                let value = |out: &mut Vec<u8>| heap.get(head).expect("spliced only when present").witness_cbor(&rest, out);
+                let met = std::cell::Cell::new(None);
+                let value = |aux: u64, out: &mut Vec<u8>| {
+                    met.set(Some(aux));
+                    heap.get(head).expect("spliced only when present").witness_cbor(&rest, out);
+                };
                 stable.witness_cbor_onto(root, &refs(head), &value, &mut spliced).unwrap();
                 prop_assert_eq!(&spliced, &theirs);
+                let head_aux = model.entry(root, &head.to_vec()).map(|e| e.aux);
+                prop_assert_eq!(met.get(), head_aux, "the splice gets the entry's aux exactly when present");
             }
             prop_assert_eq!(stable.get(root, &path).unwrap(), model.entry(root, probe));
             let value_hash = heap.get(probe).map(Tree::hash);
-            prop_assert_eq!(stable.value_hash(root, &path).unwrap(), value_hash);
+            let aux = model.entry(root, probe).map(|e| e.aux);
+            prop_assert_eq!(stable.value_hash_aux(root, &path).unwrap(), value_hash.zip(aux));
         }
     }
     Ok(())
@@ -219,7 +238,7 @@ proptest! {
             let path = refs(&probe);
             for root in [Root::Assets, Root::Expr] {
                 let _ = tree.get(root, &path);
-                let _ = tree.value_hash(root, &path);
+                let _ = tree.value_hash_aux(root, &path);
                 let _ = tree.witness(root, &path);
                 let _ = tree.witness_cbor(root, &path, &mut Vec::new());
                 let _ = tree.full(root);

@@ -272,11 +272,20 @@ pub(crate) fn apply<M: Memory>(
     taking: &mut Taking,
 ) {
     let mut edit = store.edit();
-    for step in plan {
+    let mut steps = plan.into_iter().peekable();
+    while let Some(step) = steps.next() {
+        // The next step records the same key anyway (a commit usually creates an asset, then
+        // sets its content): one change-feed insert per asset instead of two.
+        let recorded_next = |key: &str, next: Option<&Step<ContentHashes>>| match next {
+            Some(Step::Create(k, _) | Step::SetContent { key: k, .. } | Step::Unset(k, _)) => k == key,
+            _ => false,
+        };
         match step {
             Step::Create(key, record) => {
                 edit.create_asset(&key, record);
-                changes.record(key);
+                if !recorded_next(&key, steps.peek()) {
+                    changes.record(key);
+                }
             }
             Step::SetContent {
                 key,
@@ -302,7 +311,9 @@ pub(crate) fn apply<M: Memory>(
                     extents,
                 };
                 edit.set_encoding(&key, &encoding, record);
-                changes.record(key);
+                if !recorded_next(&key, steps.peek()) {
+                    changes.record(key);
+                }
             }
             Step::Unset(key, encoding) => {
                 edit.unset_encoding(&key, &encoding);

@@ -361,3 +361,18 @@ fn state_hash_follows_the_ic_asset_stream_and_restarts_on_change() {
     assert_eq!(s.compute_state_hash(), Some(expected.clone()));
     assert_eq!(s.get_state_info(), StateInfo { last_state_update_timestamp: T0, state_hash: Some(expected) });
 }
+
+#[test]
+fn the_change_feed_names_every_key_a_commit_touched() {
+    let (_, mut s) = fresh();
+    upload_a(&mut s);
+    s.take_changes();
+    let b = s.create_batch(&controller(), T0).unwrap();
+    let ids = chunks(&mut s, &b, &[b"1", b"2"], T0);
+    let unset = BatchOperationKind::UnsetAssetContent(UnsetAssetContentArguments { key: "/a".into(), content_encoding: "identity".into() });
+    let ops = vec![create("/x"), set("/x", &ids[..1], None, None), unset, create("/y"), create("/z"), set("/z", &ids[1..], None, None)];
+    commit(&mut s, b, ops).unwrap();
+    let changes = s.take_changes();
+    assert!(!changes.cleared);
+    assert_eq!(changes.keys.into_iter().collect::<Vec<_>>(), ["/a", "/x", "/y", "/z"]);
+}

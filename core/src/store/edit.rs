@@ -15,7 +15,7 @@ use super::records::{AssetRecord, Body, EncodingRecord, KeyText, StoredAsset, St
 use super::written::WrittenAsset;
 use super::Store;
 use ic_stable_structures::Memory;
-use std::collections::BTreeMap;
+use rustc_hash::FxHashMap;
 
 /// An encoding body (part hashes and extents) longer than this is spilled to the blob region:
 /// a file of up to about 14 MB in 1.9 MB chunks stays inline, larger ones keep the asset
@@ -31,20 +31,18 @@ struct Staged {
 /// Staged changes to the store; they reach stable memory when the edit is dropped.
 pub struct StoreEdit<'a, M: Memory> {
     store: &'a mut Store<M>,
-    staged: BTreeMap<String, Staged>,
+    /// By key; hashed, not ordered (a commit looks keys up more often than it writes them, and
+    /// [`StoreEdit::flush`] sorts them once).
+    staged: FxHashMap<String, Staged>,
 }
 
 impl<'a, M: Memory> StoreEdit<'a, M> {
     pub(super) fn new(store: &'a mut Store<M>) -> Self {
-        StoreEdit { store, staged: BTreeMap::new() }
+        StoreEdit { store, staged: FxHashMap::default() }
     }
 
     fn slot(&mut self, key: &str) -> &mut Staged {
-        let store = &*self.store;
-        self.staged.entry(key.to_string()).or_insert_with(|| {
-            let asset = store.assets.get(&KeyText::of(key));
-            Staged { existed: asset.is_some(), asset }
-        })
+        slot(&mut self.staged, self.store, key)
     }
 
     /// The blob region (for content written before it is handed to an encoding).
@@ -85,12 +83,12 @@ impl<'a, M: Memory> StoreEdit<'a, M> {
     /// Sets an encoding of an existing asset, freeing the one it replaces. Without the asset
     /// (callers validate that it exists) the content is freed: nothing would own it.
     pub fn set_encoding(&mut self, key: &str, name: &str, record: EncodingRecord) {
-        if self.slot(key).asset.is_none() {
+        let Some(asset) = slot(&mut self.staged, self.store, key).asset.as_mut() else {
             for e in &record.extents {
                 self.store.blob.free(*e);
             }
             return;
-        }
+        };
         let (head, body) = record.split();
         let body = if body.len() > INLINE_BODY_MAX {
             Body::Spilled(self.store.blob.write_new(&body))
@@ -98,7 +96,6 @@ impl<'a, M: Memory> StoreEdit<'a, M> {
             Body::Inline(body)
         };
         let stored = StoredEncoding { head, body };
-        let asset = self.slot(key).asset.as_mut().expect("checked above");
         let old = match asset.encodings.binary_search_by(|(n, _)| n.as_str().cmp(name)) {
             Ok(i) => Some(std::mem::replace(&mut asset.encodings[i].1, stored)),
             Err(i) => {
@@ -139,7 +136,10 @@ impl<'a, M: Memory> StoreEdit<'a, M> {
     }
 
     fn flush(&mut self) {
-        for (key, staged) in std::mem::take(&mut self.staged) {
+        let mut staged: Vec<(String, Staged)> = std::mem::take(&mut self.staged).into_iter().collect();
+        // Key order, so that the same edit always leaves the same bytes.
+        staged.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (key, staged) in staged {
             let store = &mut *self.store;
             match staged.asset {
                 Some(asset) => {
@@ -166,6 +166,15 @@ impl<M: Memory> Drop for StoreEdit<'_, M> {
     fn drop(&mut self) {
         self.flush();
     }
+}
+
+/// The staged asset of `key`, read from the store on first touch.
+fn slot<'s, M: Memory>(staged: &'s mut FxHashMap<String, Staged>, store: &Store<M>, key: &str) -> &'s mut Staged {
+    if !staged.contains_key(key) {
+        let asset = store.assets.get(&KeyText::of(key));
+        staged.insert(key.to_string(), Staged { existed: asset.is_some(), asset });
+    }
+    staged.get_mut(key).expect("inserted above")
 }
 
 /// Frees every encoding of `asset`.

@@ -9,7 +9,7 @@ use thiserror::Error;
 /// A `Range` header that is syntactically a byte range but cannot be satisfied (answered 416).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum RangeError {
-    /// The range is malformed: bad numbers, `first > last`, or several ranges.
+    /// The range is malformed: bad numbers or `first > last`.
     #[error("malformed byte range")]
     Malformed,
     /// The range starts at or beyond the end of the representation.
@@ -23,7 +23,9 @@ pub enum RangeError {
 }
 
 /// Parses `value` against a representation of `length` bytes and returns the first requested
-/// byte. `Ok(None)` means the header is to be ignored (another range unit), as RFC 9110 requires.
+/// byte. `Ok(None)` means the header is to be ignored: another range unit (RFC 9110 §14.2 requires
+/// that), or several ranges, which only a multipart answer could serve and no certified response
+/// is (§14.2 lets a server ignore them; a 416 would claim none of them overlaps the content).
 /// A suffix range `bytes=-n` starts `n` bytes before the end.
 pub fn first_byte(value: &str, length: u64) -> Result<Option<u64>, RangeError> {
     let value = value.trim();
@@ -35,7 +37,7 @@ pub fn first_byte(value: &str, length: u64) -> Result<Option<u64>, RangeError> {
     }
     let spec = spec.trim();
     if spec.contains(',') {
-        return Err(RangeError::Malformed);
+        return Ok(None);
     }
     let (first, last) = spec.split_once('-').ok_or(RangeError::Malformed)?;
     let (first, last) = (first.trim(), last.trim());
@@ -79,13 +81,14 @@ mod tests {
         assert_eq!(first_byte("bytes=-40", 10), Ok(Some(0)));
         assert_eq!(first_byte(" Bytes = 2 - ", 10), Ok(Some(2)));
         assert_eq!(first_byte("items=0-1", 10), Ok(None));
+        assert_eq!(first_byte("bytes=0-1,4-5", 10), Ok(None), "several ranges: ignored");
+        assert_eq!(first_byte("bytes=0-1, 20-", 10), Ok(None));
     }
 
     #[test]
     fn rejects_bad_ranges() {
         assert_eq!(first_byte("bytes=5-3", 10), Err(RangeError::Malformed));
         assert_eq!(first_byte("bytes=a-3", 10), Err(RangeError::Malformed));
-        assert_eq!(first_byte("bytes=0-1,4-5", 10), Err(RangeError::Malformed));
         assert_eq!(first_byte("bytes", 10), Err(RangeError::Malformed));
         assert_eq!(first_byte("bytes=99999999999999999999-", 10), Err(RangeError::Malformed));
         assert_eq!(first_byte("bytes=10-", 10), Err(RangeError::Unsatisfiable { start: 10, length: 10 }));

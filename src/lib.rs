@@ -130,9 +130,10 @@ fn create_chunks(arg: CreateChunksArg) -> CreateChunksResponse {
 
 /// The argument of `commit_batch` and `propose_commit_batch`, read by `commit_wire` (values read
 /// directly for the table uploaders send, candid for any other); bytes that are not Candid of
-/// `CommitBatchArguments` trap with candid's error, as ic-cdk's own decoder would.
+/// `CommitBatchArguments` trap with candid's error and its causes (`{:#}`: the outer context
+/// alone, "Fail to decode argument 0", would not say what is wrong).
 fn decode_commit_batch(arg: Vec<u8>) -> CommitBatchArguments {
-    commit_wire::decode_commit_batch(&arg).unwrap_or_else(|e| trap(format!("failed to decode call arguments: {e}")))
+    commit_wire::decode_commit_batch(&arg).unwrap_or_else(|e| trap(format!("failed to decode call arguments: {e:#}")))
 }
 
 // `decode_with` would export a `blob` argument, so these entry points are hidden from ic-cdk's

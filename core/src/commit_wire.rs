@@ -4,12 +4,13 @@
 //! `candid`'s serde decoder type-checks every value against the sender's table as it goes:
 //! about 20 K instructions per batch operation (2 M for a commit of 50 assets, measured), where
 //! reading the values directly costs about 1.25 K (see BENCHMARKING.md). The table the
-//! Rust uploaders send (this crate's types and the `ic-asset` crate's, which dfx, icp-cli and
-//! icx-asset use) is always the same, so it is a constant here and only the values are read,
+//! Rust uploaders send (this crate's types and the `ic-asset` crate's, which dfx, icx-asset and
+//! `asset-canister sync` use) is always the same, so it is a constant here and only the values are read,
 //! bounds-checked, straight into [`CommitBatchArguments`]. Owns nothing but these bytes; must
 //! not interpret operations. Invariant: the fast reader accepts a byte sequence only if
-//! `candid` accepts it too and then yields the same value; anything else (another table, such
-//! as the JS agent's order, extra fields, subtyping, or malformed values) goes to `candid`.
+//! `candid` accepts it too and then yields the same value; anything else (another table or
+//! field set, malformed values) goes to `candid`. The JS `AssetManager` (`@dfinity/assets`)
+//! sends an older subset of the types in its own table order; that table is known too.
 
 use crate::types::{
     BatchOperationKind, ClearArguments, CommitBatchArguments, CreateAssetArguments, DeleteAssetArguments,
@@ -54,6 +55,36 @@ const HEADER: &[u8] = b"DIDL\x14\
 \x6e\x11\x6d\x7b\x6d\x7d\x6c\x00\
 \x01\x00";
 
+/// `DIDL`, the type table `@dfinity/candid` 3.4.3 writes for the `commit_batch` argument of
+/// `@dfinity/assets` 3.4.3 (the JS `AssetManager`), then one argument of type 13. Its types are
+/// an older subset, read by [`read_js_assets_operation`]; the table lists children first:
+///
+/// ```text
+///  0 record { text; text }   1 vec 0   2 opt 1
+///  3 record { key: text; content_type: text; headers: 2 }
+///  4 record { key: text; content_encoding: text }   5 record { key: text }
+///  6 blob   7 opt 6   8 vec nat
+///  9 record { key: text; sha256: 7; chunk_ids: 8; content_encoding: text }   10 record {}
+/// 11 variant { CreateAsset: 3; UnsetAssetContent: 4; DeleteAsset: 5; SetAssetContent: 9;
+///              Clear: 10 }
+/// 12 vec 11   13 record { batch_id: nat; operations: 12 }
+/// ```
+///
+/// The bytes are those of a real `@dfinity/candid` encoding, kept in the tests.
+const JS_ASSETS_HEADER: &[u8] = b"DIDL\x0e\
+\x6c\x02\x00\x71\x01\x71\x6d\x00\x6e\x01\
+\x6c\x03\x9f\x93\xc6\x02\x71\xc0\xe5\xeb\x9b\x05\x71\xc6\xa4\xa1\x98\x06\x02\
+\x6c\x02\x9f\x93\xc6\x02\x71\xd9\x8f\xc8\xe1\x0c\x71\
+\x6c\x01\x9f\x93\xc6\x02\x71\
+\x6d\x7b\x6e\x06\x6d\x7d\
+\x6c\x04\x9f\x93\xc6\x02\x71\xe7\xc8\xea\xe7\x01\x07\xa6\x94\x99\xbb\x0a\x08\xd9\x8f\xc8\xe1\x0c\x71\
+\x6c\x00\
+\x6b\x05\xb4\xf2\x9c\x9f\x03\x03\x92\xc3\x96\xd1\x06\x04\xa5\xeb\x84\xd3\x09\x05\xcb\x87\xad\xc8\x0b\x09\
+\xed\xc2\xa3\xdc\x0d\x0a\
+\x6d\x0b\
+\x6c\x02\x80\xb5\xa6\xf0\x04\x7d\xec\xbc\xcc\xc1\x09\x0c\
+\x01\x0d";
+
 /// Decodes a `CommitBatchArguments` argument: the values directly when the bytes are in the
 /// table uploaders send, else through `candid` with `ic-cdk`'s default decoder configuration
 /// (an empty argument is read as `DIDL` with no values, as `ic-cdk` does).
@@ -67,19 +98,30 @@ pub fn decode_commit_batch(bytes: &[u8]) -> Result<CommitBatchArguments, candid:
     candid::utils::decode_args_with_config::<(CommitBatchArguments,)>(bytes, &config).map(|(args,)| args)
 }
 
-/// The fast path alone: `Some` only when `bytes` are in the known table with well-formed values
+/// The fast path alone: `Some` only when `bytes` are in a known table with well-formed values
 /// and nothing after them. Public so that tests elsewhere can show an uploader's bytes take it.
 pub fn decode_known_table(bytes: &[u8]) -> Option<CommitBatchArguments> {
-    read_arguments(&mut Reader(bytes.strip_prefix(HEADER)?))
+    if let Some(values) = bytes.strip_prefix(HEADER) {
+        read_arguments(&mut Reader(values), read_operation)
+    } else {
+        read_arguments(&mut Reader(bytes.strip_prefix(JS_ASSETS_HEADER)?), read_js_assets_operation)
+    }
 }
 
-/// Cases of `BatchOperationKind` by their index in the table (Candid hash order).
+/// Cases of `BatchOperationKind` by their index in [`HEADER`]'s variant (Candid hash order).
 const SET_ASSET_PROPERTIES: u64 = 0;
 const CREATE_ASSET: u64 = 1;
 const UNSET_ASSET_CONTENT: u64 = 2;
 const DELETE_ASSET: u64 = 3;
 const SET_ASSET_CONTENT: u64 = 4;
 const CLEAR: u64 = 5;
+
+/// The same in [`JS_ASSETS_HEADER`]'s variant, which has no `SetAssetProperties`.
+const JS_CREATE_ASSET: u64 = 0;
+const JS_UNSET_ASSET_CONTENT: u64 = 1;
+const JS_DELETE_ASSET: u64 = 2;
+const JS_SET_ASSET_CONTENT: u64 = 3;
+const JS_CLEAR: u64 = 4;
 
 /// A cursor over the values; every read fails (`None`) rather than panics or reads past the end.
 struct Reader<'a>(&'a [u8]);
@@ -165,18 +207,31 @@ impl<'a> Reader<'a> {
         }
         Some(headers)
     }
+
+    fn nats(&mut self) -> Option<Vec<Nat>> {
+        let count = self.len()?;
+        let mut nats = Vec::with_capacity(count);
+        for _ in 0..count {
+            nats.push(self.nat()?);
+        }
+        Some(nats)
+    }
 }
 
-fn read_arguments(r: &mut Reader<'_>) -> Option<CommitBatchArguments> {
+fn read_arguments(
+    r: &mut Reader<'_>,
+    operation: fn(&mut Reader<'_>) -> Option<BatchOperationKind>,
+) -> Option<CommitBatchArguments> {
     let batch_id = r.nat()?;
     let count = r.len()?;
     let mut operations = Vec::with_capacity(count);
     for _ in 0..count {
-        operations.push(read_operation(r)?);
+        operations.push(operation(r)?);
     }
     r.0.is_empty().then_some(CommitBatchArguments { batch_id, operations })
 }
 
+/// One operation in [`HEADER`]'s types.
 fn read_operation(r: &mut Reader<'_>) -> Option<BatchOperationKind> {
     Some(match r.leb()? {
         SET_ASSET_PROPERTIES => BatchOperationKind::SetAssetProperties(SetAssetPropertiesArguments {
@@ -202,18 +257,40 @@ fn read_operation(r: &mut Reader<'_>) -> Option<BatchOperationKind> {
         SET_ASSET_CONTENT => BatchOperationKind::SetAssetContent(SetAssetContentArguments {
             key: r.text()?,
             sha256: r.opt(Reader::blob)?,
-            chunk_ids: {
-                let count = r.len()?;
-                let mut ids = Vec::with_capacity(count);
-                for _ in 0..count {
-                    ids.push(r.nat()?);
-                }
-                ids
-            },
+            chunk_ids: r.nats()?,
             content_encoding: r.text()?,
             last_chunk: r.opt(Reader::blob)?,
         }),
         CLEAR => BatchOperationKind::Clear(ClearArguments {}),
+        _ => return None,
+    })
+}
+
+/// One operation in [`JS_ASSETS_HEADER`]'s types; the fields they lack are absent (`None`), as
+/// `candid` reads a missing `opt` field.
+fn read_js_assets_operation(r: &mut Reader<'_>) -> Option<BatchOperationKind> {
+    Some(match r.leb()? {
+        JS_CREATE_ASSET => BatchOperationKind::CreateAsset(CreateAssetArguments {
+            key: r.text()?,
+            content_type: r.text()?,
+            headers: r.opt(Reader::headers)?,
+            max_age: None,
+            enable_aliasing: None,
+            allow_raw_access: None,
+        }),
+        JS_UNSET_ASSET_CONTENT => BatchOperationKind::UnsetAssetContent(UnsetAssetContentArguments {
+            key: r.text()?,
+            content_encoding: r.text()?,
+        }),
+        JS_DELETE_ASSET => BatchOperationKind::DeleteAsset(DeleteAssetArguments { key: r.text()? }),
+        JS_SET_ASSET_CONTENT => BatchOperationKind::SetAssetContent(SetAssetContentArguments {
+            key: r.text()?,
+            sha256: r.opt(Reader::blob)?,
+            chunk_ids: r.nats()?,
+            content_encoding: r.text()?,
+            last_chunk: None,
+        }),
+        JS_CLEAR => BatchOperationKind::Clear(ClearArguments {}),
         _ => return None,
     })
 }

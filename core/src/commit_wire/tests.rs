@@ -104,16 +104,32 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     ]
 }
 
-fn mutate(bytes: &mut Vec<u8>, mutation: &Mutation) {
-    let values = bytes.len() - HEADER.len();
-    match mutation {
-        Mutation::Set(at, byte) => bytes[HEADER.len() + at.index(values)] = *byte,
-        Mutation::Insert(at, byte) => bytes.insert(HEADER.len() + at.index(values + 1), *byte),
-        Mutation::Remove(at) => {
-            bytes.remove(HEADER.len() + at.index(values));
+/// Applies `mutations` to the values after a `header`-byte table (the whole input once cut into it).
+fn mutate(bytes: &mut Vec<u8>, header: usize, mutations: &[Mutation]) {
+    for mutation in mutations {
+        if bytes.len() <= header {
+            return;
         }
-        Mutation::Truncate(at) => bytes.truncate(at.index(bytes.len())),
+        let values = bytes.len() - header;
+        match mutation {
+            Mutation::Set(at, byte) => bytes[header + at.index(values)] = *byte,
+            Mutation::Insert(at, byte) => bytes.insert(header + at.index(values + 1), *byte),
+            Mutation::Remove(at) => {
+                bytes.remove(header + at.index(values));
+            }
+            Mutation::Truncate(at) => bytes.truncate(at.index(bytes.len())),
+        }
     }
+}
+
+/// The fast path refuses `bytes` or reads what candid reads; the full decoder always agrees.
+fn check_against_candid(bytes: &[u8]) -> Result<(), TestCaseError> {
+    let theirs = candid_decode(bytes);
+    if let Some(fast) = decode_known_table(bytes) {
+        prop_assert_eq!(Some(fast), theirs.clone(), "the fast path accepts only what candid accepts, as candid reads it");
+    }
+    prop_assert_eq!(decode_commit_batch(bytes).ok(), theirs);
+    Ok(())
 }
 
 proptest! {
@@ -152,16 +168,18 @@ proptest! {
         mutations in prop::collection::vec(mutation(), 1..4),
     ) {
         let mut bytes = candid::encode_one(&args).unwrap();
-        for mutation in &mutations {
-            if bytes.len() > HEADER.len() {
-                mutate(&mut bytes, mutation);
-            }
-        }
-        let theirs = candid_decode(&bytes);
-        if let Some(fast) = decode_known_table(&bytes) {
-            prop_assert_eq!(Some(fast), theirs.clone(), "the fast path accepts only what candid accepts, as candid reads it");
-        }
-        prop_assert_eq!(decode_commit_batch(&bytes).ok(), theirs);
+        mutate(&mut bytes, HEADER.len(), &mutations);
+        check_against_candid(&bytes)?;
+    }
+
+    #[test]
+    fn mutated_js_assets_bytes_never_panic_and_never_differ_from_candid(
+        args in js_arguments(),
+        mutations in prop::collection::vec(mutation(), 1..4),
+    ) {
+        let mut bytes = js_assets_encoding(&args);
+        mutate(&mut bytes, JS_ASSETS_HEADER.len(), &mutations);
+        check_against_candid(&bytes)?;
     }
 }
 
@@ -310,4 +328,149 @@ fn subtypes_decode_through_candid() {
             delete("/b"),
         ]
     );
+}
+
+// ---- the JS AssetManager's table ------------------------------------------------------------
+
+/// `@dfinity/assets` 3.4.3's argument types (its `assets_idl.js`), as Rust types for candid.
+#[derive(CandidType, Deserialize, Clone, Debug)]
+struct JsCreateAsset {
+    key: String,
+    content_type: String,
+    headers: Option<Vec<HeaderField>>,
+}
+
+#[derive(CandidType, Deserialize, Clone, Debug)]
+struct JsSetAssetContent {
+    key: String,
+    sha256: Option<ByteBuf>,
+    chunk_ids: Vec<Nat>,
+    content_encoding: String,
+}
+
+#[derive(CandidType, Deserialize, Clone, Debug)]
+enum JsOperation {
+    CreateAsset(JsCreateAsset),
+    UnsetAssetContent(UnsetAssetContentArguments),
+    DeleteAsset(DeleteAssetArguments),
+    SetAssetContent(JsSetAssetContent),
+    Clear(ClearArguments),
+}
+
+#[derive(CandidType, Deserialize, Clone, Debug)]
+struct JsCommit {
+    batch_id: Nat,
+    operations: Vec<JsOperation>,
+}
+
+impl JsCommit {
+    /// What the canister must read from it: the fields the JS types lack are absent.
+    fn expected(&self) -> CommitBatchArguments {
+        let operation = |op: &JsOperation| match op.clone() {
+            JsOperation::CreateAsset(JsCreateAsset { key, content_type, headers }) => {
+                BatchOperationKind::CreateAsset(CreateAssetArguments {
+                    key,
+                    content_type,
+                    headers,
+                    max_age: None,
+                    enable_aliasing: None,
+                    allow_raw_access: None,
+                })
+            }
+            JsOperation::UnsetAssetContent(args) => BatchOperationKind::UnsetAssetContent(args),
+            JsOperation::DeleteAsset(args) => BatchOperationKind::DeleteAsset(args),
+            JsOperation::SetAssetContent(JsSetAssetContent { key, sha256, chunk_ids, content_encoding }) => {
+                BatchOperationKind::SetAssetContent(SetAssetContentArguments {
+                    key,
+                    content_encoding,
+                    chunk_ids,
+                    last_chunk: None,
+                    sha256,
+                })
+            }
+            JsOperation::Clear(args) => BatchOperationKind::Clear(args),
+        };
+        CommitBatchArguments { batch_id: self.batch_id.clone(), operations: self.operations.iter().map(operation).collect() }
+    }
+}
+
+/// The bytes the JS agent sends for `args`: value bytes do not depend on the table's layout, so
+/// they are candid's (Rust) encoding of the same types after its own table, behind the JS table.
+fn js_assets_encoding(args: &JsCommit) -> Vec<u8> {
+    let empty = JsCommit { batch_id: Nat::from(0u64), operations: vec![] };
+    // An empty commit's values are two bytes: batch id 0 and no operations.
+    let rust_header = candid::encode_one(&empty).unwrap().len() - 2;
+    let bytes = candid::encode_one(args).unwrap();
+    [JS_ASSETS_HEADER, &bytes[rust_header..]].concat()
+}
+
+fn js_arguments() -> impl Strategy<Value = JsCommit> {
+    let operation = prop_oneof![
+        (text(), text(), prop::option::of(headers())).prop_map(|(key, content_type, headers)| {
+            JsOperation::CreateAsset(JsCreateAsset { key, content_type, headers })
+        }),
+        (text(), prop::option::of(blob(40)), prop::collection::vec(nat(true), 0..40), text()).prop_map(
+            |(key, sha256, chunk_ids, content_encoding)| {
+                JsOperation::SetAssetContent(JsSetAssetContent { key, sha256, chunk_ids, content_encoding })
+            }
+        ),
+        (text(), text()).prop_map(|(key, content_encoding)| {
+            JsOperation::UnsetAssetContent(UnsetAssetContentArguments { key, content_encoding })
+        }),
+        text().prop_map(|key| JsOperation::DeleteAsset(DeleteAssetArguments { key })),
+        Just(JsOperation::Clear(ClearArguments {})),
+    ];
+    (nat(true), prop::collection::vec(operation, 0..24))
+        .prop_map(|(batch_id, operations)| JsCommit { batch_id, operations })
+}
+
+proptest! {
+    #[test]
+    fn js_assets_encodings_take_the_fast_path_and_agree(args in js_arguments()) {
+        let bytes = js_assets_encoding(&args);
+        let expected = args.expected();
+        prop_assert_eq!(candid_decode(&bytes), Some(expected.clone()));
+        prop_assert_eq!(decode_known_table(&bytes), Some(expected));
+    }
+}
+
+/// Written by `IDL.encode(commit_batch.argTypes, [arg])` of `@dfinity/candid` 3.4.3 with the
+/// `commit_batch` type of `@dfinity/assets` 3.4.3's `idlFactory` (node 20, 2026-11-24), for
+/// `{ batch_id: 5n, operations: [CreateAsset /index.html text/html headers [["x-a","b"]],
+/// SetAssetContent /index.html sha256 32 x 7 chunk_ids [1n, 2n] identity, UnsetAssetContent
+/// /index.html gzip, DeleteAsset /old.html, Clear] }`.
+const JS_ASSETS_BYTES: &str = "4449444c0e6c02007101716d006e016c039f93c60271c0e5eb9b0571c6a4a19806026c029f93c60271d98fc8e10c71\
+6c019f93c602716d7b6e066d7d6c049f93c60271e7c8eae70107a69499bb0a08d98fc8e10c716c006b05b4f29c9f030392c396d106\
+04a5eb84d30905cb87adc80b09edc2a3dc0d0a6d0b6c0280b5a6f0047decbcccc1090c010d0505000b2f696e6465782e68746d6c09\
+746578742f68746d6c010103782d610162030b2f696e6465782e68746d6c012007070707070707070707070707070707070707070707\
+07070707070707070707020102086964656e74697479010b2f696e6465782e68746d6c04677a697002092f6f6c642e68746d6c04";
+
+#[test]
+fn the_js_agents_own_bytes_take_the_fast_path() {
+    let bytes = hex::decode(JS_ASSETS_BYTES).unwrap();
+    assert!(bytes.starts_with(JS_ASSETS_HEADER), "the JS table, byte for byte");
+    let key = || "/index.html".to_string();
+    let expected = JsCommit {
+        batch_id: Nat::from(5u64),
+        operations: vec![
+            JsOperation::CreateAsset(JsCreateAsset {
+                key: key(),
+                content_type: "text/html".into(),
+                headers: Some(vec![("x-a".into(), "b".into())]),
+            }),
+            JsOperation::SetAssetContent(JsSetAssetContent {
+                key: key(),
+                sha256: Some(ByteBuf::from(vec![7; 32])),
+                chunk_ids: vec![Nat::from(1u64), Nat::from(2u64)],
+                content_encoding: "identity".into(),
+            }),
+            JsOperation::UnsetAssetContent(UnsetAssetContentArguments { key: key(), content_encoding: "gzip".into() }),
+            JsOperation::DeleteAsset(DeleteAssetArguments { key: "/old.html".into() }),
+            JsOperation::Clear(ClearArguments {}),
+        ],
+    }
+    .expected();
+    assert_eq!(candid_decode(&bytes), Some(expected.clone()));
+    assert_eq!(decode_known_table(&bytes), Some(expected));
+    assert_eq!(js_assets_encoding(&candid::decode_one::<JsCommit>(&bytes).unwrap()), bytes);
 }

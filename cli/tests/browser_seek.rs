@@ -50,48 +50,67 @@ fn seek(base: &str, wav: &[u8]) {
     let mut browser = Chromium::launch();
     browser.record_network();
     assert_eq!(browser.open(&format!("{base}/media/seek.html")), 200);
+    preload_metadata(&mut browser, wav.len());
+    browser.eval_as_user(EARS);
+    for target in SEEK_TO {
+        seek_into_unloaded_part(&mut browser, target, wav.len());
+    }
+    play_across_a_part_boundary(&mut browser, wav.len());
+    every_answer_was_a_part(&mut browser, wav);
+    fetch_a_range(&mut browser, wav);
+}
 
+/// `preload="metadata"`: the duration is known after the first part's 206.
+fn preload_metadata(browser: &mut Chromium, total: usize) {
     let metadata = browser.eval(&watch("loadedmetadata", "a.readyState >= 1", ""));
     assert_eq!(metadata["event"], "loadedmetadata", "{metadata}");
     let duration = metadata["duration"].as_f64().unwrap();
     assert!((duration - SECONDS as f64).abs() < 0.01, "duration {duration}");
-    let preloaded = media_exchanges(&mut browser);
+    let preloaded = media_exchanges(browser);
     eprintln!("preload=metadata loaded: {preloaded:?}");
     assert_eq!(preloaded[0].range.as_deref(), Some("bytes=0-"));
     assert_eq!(preloaded[0].status, Some(206));
-    assert_eq!(preloaded[0].content_range, Some(format!("bytes 0-{}/{}", PART - 1, wav.len())));
-    browser.eval_as_user(EARS);
+    assert_eq!(preloaded[0].content_range, Some(format!("bytes 0-{}/{total}", PART - 1)));
+}
 
-    for target in SEEK_TO {
-        let before = media_exchanges(&mut browser).len();
-        let seeked = browser.eval(&watch("seeked", "false", &format!("a.currentTime = {target}")));
-        let exchanges = media_exchanges(&mut browser).split_off(before);
-        eprintln!("seek to {target} s: {seeked}, then {exchanges:?}");
-        assert_eq!(seeked["event"], "seeked", "{seeked}");
-        assert!((seeked["currentTime"].as_f64().unwrap() - target).abs() < 0.1, "{seeked}");
-        assert!(seeked["readyState"].as_u64().unwrap() >= 2, "HAVE_CURRENT_DATA or more: {seeked}");
-        assert_eq!(seeked["error"], Value::Null, "{seeked}");
-        assert_unaligned_range_got_its_part(&exchanges, byte_at(target), wav.len());
+/// Seeks to `target` (in a part not loaded before): the seek completes, the browser asked from an
+/// unaligned byte and accepted the part's 206, and plays the samples of the target second.
+fn seek_into_unloaded_part(browser: &mut Chromium, target: f64, total: usize) {
+    let before = media_exchanges(browser).len();
+    let seeked = browser.eval(&watch("seeked", "false", &format!("a.currentTime = {target}")));
+    let exchanges = media_exchanges(browser).split_off(before);
+    eprintln!("seek to {target} s: {seeked}, then {exchanges:?}");
+    assert_eq!(seeked["event"], "seeked", "{seeked}");
+    assert!((seeked["currentTime"].as_f64().unwrap() - target).abs() < 0.1, "{seeked}");
+    assert!(seeked["readyState"].as_u64().unwrap() >= 2, "HAVE_CURRENT_DATA or more: {seeked}");
+    assert_eq!(seeked["error"], Value::Null, "{seeked}");
+    assert_unaligned_range_got_its_part(&exchanges, byte_at(target), total);
 
-        let levels = listen(&mut browser, 8);
-        eprintln!("played from {target} s: levels {levels:?}");
-        let second = target as i64;
-        assert_eq!(levels[0], second, "the first decoded samples are those of second {second}: {levels:?}");
-    }
-    // Just before the end of part 1, played on into part 2: the browser's read stops where the
-    // part's 206 ends, and the next one must continue the samples without a jump.
+    let levels = listen(browser, 8);
+    eprintln!("played from {target} s: levels {levels:?}");
+    let second = target as i64;
+    assert_eq!(levels[0], second, "the first decoded samples are those of second {second}: {levels:?}");
+}
+
+/// Just before the end of part 1, played on into part 2: the browser's read stops where the
+/// part's 206 ends, and the next part's 206 must continue the samples without a jump.
+fn play_across_a_part_boundary(browser: &mut Chromium, total: usize) {
     let seeked = browser.eval(&watch("seeked", "false", &format!("a.currentTime = {ACROSS}")));
     assert_eq!(seeked["event"], "seeked", "{seeked}");
-    let levels = listen(&mut browser, 12);
+    let levels = listen(browser, 12);
     eprintln!("played across byte {}: levels {levels:?}", 2 * PART);
     let second = ACROSS as i64;
     assert_eq!(levels[0], second, "{levels:?}");
     assert!(levels.contains(&(second + 1)), "playback reached the next part: {levels:?}");
-    let so_far = media_exchanges(&mut browser);
-    eprintln!("all media exchanges so far: {so_far:?}");
-    let next_part = format!("bytes {}-{}/{}", 2 * PART, 3 * PART - 1, wav.len());
-    assert!(so_far.iter().any(|e| e.content_range.as_deref() == Some(next_part.as_str())), "{so_far:?}");
-    let all = media_exchanges(&mut browser);
+    let all = media_exchanges(browser);
+    let next_part = format!("bytes {}-{}/{total}", 2 * PART, 3 * PART - 1);
+    assert!(all.iter().any(|e| e.content_range.as_deref() == Some(next_part.as_str())), "{all:?}");
+}
+
+/// Every media request that got an answer got a 206, and every `If-Range` named the current ETag.
+fn every_answer_was_a_part(browser: &mut Chromium, wav: &[u8]) {
+    let all = media_exchanges(browser);
+    eprintln!("all media exchanges: {all:?}");
     let answered: Vec<&Exchange> = all.iter().filter(|e| e.status.is_some()).collect();
     assert!(answered.iter().all(|e| e.status == Some(206)), "every media request got a 206: {answered:?}");
     // Chromium's HTTP cache adds `If-Range` when it holds part of the file. The canister does not
@@ -99,7 +118,11 @@ fn seek(base: &str, wav: &[u8]) {
     // did not change here, so it must.
     let etag = format!("\"{}\"", hex::encode(sha256(wav)));
     assert!(all.iter().all(|e| e.if_range.as_ref().is_none_or(|v| *v == etag)), "{all:?}");
+}
 
+/// The page's own `fetch()` with a `Range` inside part 1 gets that whole part, the asked bytes
+/// at their offset in it.
+fn fetch_a_range(browser: &mut Chromium, wav: &[u8]) {
     let fetched = browser.eval(&format!(
         "fetch('{MEDIA}', {{ headers: {{ Range: 'bytes={FETCH_FIRST}-{FETCH_LAST}' }} }}).then(async r => {{ \
            const body = new Uint8Array(await r.arrayBuffer()); \

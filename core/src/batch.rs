@@ -14,7 +14,7 @@ use crate::error::Error;
 use crate::store::blob::{u64_at, BlobRegion, Extent};
 use crate::types::CommitBatchArguments;
 use candid::{Decode, Encode, Nat};
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use ic_stable_structures::storable::Bound;
 use ic_stable_structures::{Memory, StableBTreeMap, StableCell, Storable};
 use sha2::{Digest, Sha256};
@@ -305,6 +305,20 @@ impl<M: Memory> Batches<M> {
     /// A chunk, if it exists.
     pub fn chunk(&self, chunk_id: u64) -> Option<ChunkRecord> {
         self.chunks.get(&chunk_id)
+    }
+
+    /// The records of the chunks among `ids` that exist, read in one scan of the chunk map
+    /// when the ids are dense (ic-asset's chunks of a batch have consecutive ids): a scan pays
+    /// each B-tree node once, a lookup pays the path to its entry (about 9 K on the meter).
+    /// Sparse ids give an empty map: look them up one by one with [`Batches::chunk`].
+    pub fn prefetch(&self, ids: &[u64]) -> FxHashMap<u64, ChunkRecord> {
+        let (Some(&lo), Some(&hi)) = (ids.iter().min(), ids.iter().max()) else {
+            return FxHashMap::default();
+        };
+        if ids.len() < 2 || hi - lo >= 2 * ids.len() as u64 {
+            return FxHashMap::default();
+        }
+        self.chunks.range(lo..=hi).map(|e| (*e.key(), e.value())).collect()
     }
 
     /// Removes a chunk and hands its extent to the caller (a new encoding), without freeing.

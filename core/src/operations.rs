@@ -9,7 +9,7 @@
 //! changes no byte. The type of a plan's content hash ([`Pending`], then [`ContentHashes`])
 //! makes applying an unhashed plan unrepresentable.
 
-use crate::batch::{id_u64, Batches, Taking};
+use crate::batch::{id_u64, Batches, ChunkRecord, Taking};
 use crate::certification::CHUNK_SIZE;
 use crate::changes::Changes;
 use crate::chunk_hashing::{ChunkHashing, ChunkList};
@@ -105,19 +105,41 @@ pub(crate) fn validate<M: Memory>(
         cleared: false,
         overlay: FxHashMap::default(),
     };
+    let named: Vec<u64> = ops
+        .iter()
+        .filter_map(|op| match op {
+            BatchOperationKind::SetAssetContent(a) => Some(a.chunk_ids.iter().filter_map(id_u64)),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let prefetched = batches.prefetch(&named);
+    let chunks = Chunks { batches, prefetched };
     let mut used = FxHashSet::default();
     let mut plan = Vec::with_capacity(ops.len());
     for (index, op) in ops.iter().enumerate() {
-        let step = validate_one(&mut view, batches, &mut used, op)
+        let step = validate_one(&mut view, &chunks, &mut used, op)
             .map_err(|reason| Error::Operation { index, reason })?;
         plan.push(step);
     }
     Ok(plan)
 }
 
+/// Chunk records for validation: prefetched ones, else looked up.
+struct Chunks<'a, M: Memory> {
+    batches: &'a Batches<M>,
+    prefetched: FxHashMap<u64, ChunkRecord>,
+}
+
+impl<M: Memory> Chunks<'_, M> {
+    fn get(&self, id: u64) -> Option<ChunkRecord> {
+        self.prefetched.get(&id).copied().or_else(|| self.batches.chunk(id))
+    }
+}
+
 fn validate_one<M: Memory>(
     view: &mut View<'_, M>,
-    batches: &Batches<M>,
+    chunks: &Chunks<'_, M>,
     used: &mut FxHashSet<u64>,
     op: &BatchOperationKind,
 ) -> Result<Step<Pending>, OperationError> {
@@ -145,7 +167,7 @@ fn validate_one<M: Memory>(
             for id in &a.chunk_ids {
                 let not_found = || OperationError::ChunkNotFound { chunk_id: id.clone() };
                 let n = id_u64(id).ok_or_else(not_found)?;
-                let chunk = batches.chunk(n).filter(|_| !view.cleared).ok_or_else(not_found)?;
+                let chunk = chunks.get(n).filter(|_| !view.cleared).ok_or_else(not_found)?;
                 if !used.insert(n) {
                     return Err(OperationError::ChunkUsedTwice { chunk_id: id.clone() });
                 }

@@ -170,3 +170,22 @@ fn a_commit_leaves_the_chunks_of_other_batches() {
     assert_eq!(get(&s, "/m").unwrap().content.as_slice(), b"mine");
     assert_eq!(get(&s, "/o").unwrap().content.as_slice(), b"other");
 }
+
+#[test]
+fn prefetched_chunk_records_are_the_ones_a_lookup_reads() {
+    let (_, mut s) = fresh();
+    let a = s.create_batch(&controller(), T0).unwrap();
+    let b = s.create_batch(&controller(), T0).unwrap();
+    chunks(&mut s, &a, &[b"a1", b"a2"], T0);
+    chunks(&mut s, &b, &[b"b1"], T0);
+    chunks(&mut s, &a, &[b"a3"], T0);
+    s.delete_batch(&controller(), &DeleteBatchArguments { batch_id: b }).unwrap();
+    // Ids 1, 2, 4 are batch a's; 3 was batch b's and is gone.
+    let dense = s.batches.prefetch(&[1, 2, 4]);
+    assert_eq!(dense.len(), 3);
+    for id in 1..=4u64 {
+        assert_eq!(dense.get(&id).copied(), s.batches.chunk(id), "chunk {id}");
+    }
+    assert!(s.batches.prefetch(&[1, 40]).is_empty(), "sparse ids are looked up one by one");
+    assert!(s.batches.prefetch(&[2]).is_empty());
+}

@@ -322,7 +322,7 @@ impl<M: Memory> Batches<M> {
     }
 
     /// Removes a chunk and hands its extent to the caller (a new encoding), without freeing.
-    pub fn take_chunk(&mut self, chunk_id: u64) -> Option<Extent> {
+    fn take_chunk(&mut self, chunk_id: u64) -> Option<Extent> {
         let record = self.chunks.remove(&chunk_id)?;
         self.batch_chunks.remove(&(record.batch_id, chunk_id));
         let mut c = *self.counters.get();

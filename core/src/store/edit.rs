@@ -18,7 +18,7 @@ use ic_stable_structures::Memory;
 use rustc_hash::FxHashMap;
 
 /// An encoding body (part hashes and extents) longer than this is spilled to the blob region:
-/// a file of up to about 14 MB in 1.9 MB chunks stays inline, larger ones keep the asset
+/// a file of up to about 20 MB in 1.9 MB chunks stays inline, a larger one keeps the asset
 /// record, and so every B-tree node that holds it, small.
 pub const INLINE_BODY_MAX: usize = 512;
 

@@ -51,6 +51,9 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// An encoding in the model: its bytes and part hashes.
+type Content = (Vec<u8>, Vec<[u8; 32]>);
+
 fn key(k: u8) -> String {
     format!("/k{k}")
 }
@@ -89,7 +92,7 @@ proptest! {
     fn store_matches_model(edits in proptest::collection::vec((proptest::collection::vec(op(), 1..4), any::<u8>()), 1..30)) {
         let mm = MemoryManager::init(VectorMemory::default());
         let mut s = open(&mm);
-        let mut model: BTreeMap<(String, String), (Vec<u8>, Vec<[u8; 32]>)> = BTreeMap::new();
+        let mut model: BTreeMap<(String, String), Content> = BTreeMap::new();
         for (ops, keep) in edits {
             let mut edit = s.edit();
             for op in ops {

@@ -160,11 +160,12 @@ impl<'a, M: Memory> StoreEdit<'a, M> {
             let store = &mut *self.store;
             match staged.asset {
                 Some(asset) => {
+                    let stored_key = KeyText::of(&key);
                     if !staged.existed || store.written.tracks(&key) {
                         let encodings = asset.encodings.iter().map(|(n, e)| (n.clone(), store.resolve(e))).collect();
-                        store.written.put(&key, WrittenAsset { record: asset.record.clone(), encodings });
+                        store.written.put(key, WrittenAsset { record: asset.record.clone(), encodings });
                     }
-                    if let Some(old) = store.assets.insert(KeyText::of(&key), asset).filter(|_| !staged.existed) {
+                    if let Some(old) = store.assets.insert(stored_key, asset).filter(|_| !staged.existed) {
                         free_all(store, &old);
                     }
                 }

@@ -9,7 +9,7 @@
 //! to them replaces it, and deleting the asset drops it.
 
 use super::records::{AssetRecord, EncodingRecord};
-use std::collections::BTreeMap;
+use rustc_hash::FxHashMap;
 
 /// One asset created while tracked, complete.
 #[derive(Debug, Clone)]
@@ -19,9 +19,9 @@ pub(super) struct WrittenAsset {
     pub(super) encodings: Vec<(String, EncodingRecord)>,
 }
 
-/// Tracked assets, by key.
+/// Tracked assets, by key (hashed: nothing needs them in order).
 #[derive(Debug, Default)]
-pub(super) struct Written(BTreeMap<String, WrittenAsset>);
+pub(super) struct Written(FxHashMap<String, WrittenAsset>);
 
 impl Written {
     /// The complete asset, if it is tracked.
@@ -35,8 +35,8 @@ impl Written {
     }
 
     /// `key` now holds `asset` in stable memory.
-    pub(super) fn put(&mut self, key: &str, asset: WrittenAsset) {
-        self.0.insert(key.to_string(), asset);
+    pub(super) fn put(&mut self, key: String, asset: WrittenAsset) {
+        self.0.insert(key, asset);
     }
 
     /// `key` was deleted.

@@ -4,10 +4,14 @@
 //! written once, at upload, into the blob region; a commit takes a chunk's extent for an
 //! encoding without copying ([`Batches::take_for_commit`]), and the chunk records of the batch
 //! it commits go with that batch, all at once when no other batch has chunks (no B-tree remove
-//! per chunk). Does not check permissions or apply
-//! operations. Invariants: ids are global and never reused while anything could refer to them
-//! (only [`Batches::clear`], which deletes every batch and chunk, restarts them at 1, as the
-//! legacy canister does); `live_bytes` equals the sum of live chunk lengths; a chunk belongs to exactly one live batch; at most one batch is proposed.
+//! per chunk). Does not check permissions or apply operations.
+//!
+//! Invariants: ids are global and never reused while anything could refer to them (only
+//! [`Batches::clear`], which deletes every batch and chunk, restarts them at 1, as the legacy
+//! canister does); `live_bytes` equals the sum of live chunk lengths; a chunk belongs to
+//! exactly one live batch; every chunk record has its batch-to-chunk entry, and an entry
+//! without a record is a chunk a commit took (it goes with its batch); at most one batch is
+//! proposed.
 
 use crate::config::Limits;
 use crate::error::Error;
@@ -321,10 +325,11 @@ impl<M: Memory> Batches<M> {
         self.chunks.range(lo..=hi).map(|e| (*e.key(), e.value())).collect()
     }
 
-    /// Removes a chunk and hands its extent to the caller (a new encoding), without freeing.
+    /// Removes a chunk's record and hands its extent to the caller, without freeing. Its entry
+    /// in the batch-chunk index stays until the batch goes (one B-tree remove, not two: ic-asset
+    /// commits every operation with batch 0, then deletes the batch with an empty commit).
     fn take_chunk(&mut self, chunk_id: u64) -> Option<Extent> {
         let record = self.chunks.remove(&chunk_id)?;
-        self.batch_chunks.remove(&(record.batch_id, chunk_id));
         let mut c = *self.counters.get();
         c.live_bytes -= record.extent.len;
         self.counters.set(c);
@@ -350,9 +355,9 @@ impl<M: Memory> Batches<M> {
         }
     }
 
-    /// Deletes a batch with every chunk record, freeing the bytes of the chunks not in `kept`.
-    /// When the batch holds every live chunk (one uploader at a time), the chunk maps are
-    /// emptied at once instead of entry by entry (two B-tree removes per chunk).
+    /// Deletes a batch with every chunk record and index entry, freeing the bytes of the chunks
+    /// not in `kept`. When the index names no other batch (one uploader at a time), every live
+    /// chunk is this batch's and the chunk maps are emptied at once instead of entry by entry.
     fn drop_batch(&mut self, blob: &mut BlobRegion<M>, batch_id: u64, kept: &FxHashSet<u64>) -> bool {
         let owner_of = |entry: Option<((u64, u64), ())>| entry.map(|((b, _), ())| b);
         let sole = [owner_of(self.batch_chunks.first_key_value()), owner_of(self.batch_chunks.last_key_value())]
@@ -372,6 +377,7 @@ impl<M: Memory> Batches<M> {
             self.batch_chunks.clear_new();
         } else {
             for chunk_id in self.chunk_ids_of(batch_id) {
+                self.batch_chunks.remove(&(batch_id, chunk_id));
                 let extent = self.take_chunk(chunk_id);
                 if let Some(extent) = extent.filter(|_| !kept.contains(&chunk_id)) {
                     blob.free(extent);
@@ -445,6 +451,12 @@ impl<M: Memory> Batches<M> {
             batch.expires_at_ns = NEVER;
             self.batches.insert(batch_id, batch);
         }
+    }
+
+    /// Entries of the batch-to-chunk index (live chunks plus those taken from live batches).
+    #[cfg(test)]
+    pub(crate) fn index_len(&self) -> u64 {
+        self.batch_chunks.len()
     }
 
     /// Number of live chunks.

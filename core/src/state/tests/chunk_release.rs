@@ -35,6 +35,8 @@ struct Model {
     slots: [Option<Nat>; 3],
     /// Live chunks: id to (slot, bytes).
     chunks: BTreeMap<u64, (usize, Vec<u8>)>,
+    /// Chunks uploaded into each slot's live batch, taken or not (its batch-to-chunk entries).
+    uploaded: [u64; 3],
     assets: BTreeMap<String, Vec<u8>>,
     next_byte: u8,
 }
@@ -58,6 +60,7 @@ fn run(s: &mut State<VectorMemory>, m: &mut Model, action: Action) {
                 })
                 .collect();
             let refs: Vec<&[u8]> = parts.iter().map(|p| p.as_slice()).collect();
+            m.uploaded[slot] += lens.len() as u64;
             for (id, part) in chunks(s, &batch, &refs, T0).iter().zip(parts) {
                 m.chunks.insert(id_u64(id).unwrap(), (slot, part));
             }
@@ -91,11 +94,13 @@ fn run(s: &mut State<VectorMemory>, m: &mut Model, action: Action) {
             m.assets.insert(key, content);
             if let Some(i) = slot {
                 m.slots[i] = None;
+                m.uploaded[i] = 0;
                 m.chunks.retain(|_, (owner, _)| *owner != i);
             }
         }
         Action::Delete { slot } => {
             if let Some(b) = m.slots[slot].take() {
+                m.uploaded[slot] = 0;
                 s.delete_batch(&controller(), &DeleteBatchArguments { batch_id: b }).unwrap();
                 m.chunks.retain(|_, (owner, _)| *owner != slot);
             }
@@ -112,6 +117,7 @@ fn check(s: &State<VectorMemory>, m: &Model) {
         }
     }
     assert_eq!(s.batches.chunk_count(), m.chunks.len() as u64);
+    assert_eq!(s.batches.index_len(), m.uploaded.iter().sum::<u64>(), "index entries outlived their batch");
     assert_eq!(s.batches.live_bytes(), m.chunks.values().map(|(_, b)| b.len() as u64).sum::<u64>());
     for (id, (_, bytes)) in &m.chunks {
         let chunk = s.batches.chunk(*id).expect("live chunk has its record");

@@ -4,10 +4,12 @@
 //! Owns the meaning of `CreateAsset`, `SetAssetContent`, `UnsetAssetContent`, `DeleteAsset`,
 //! `Clear` and `SetAssetProperties`. Does not check permissions or touch batches beyond taking
 //! the chunks a commit uses, and `Clear`, which (as in the legacy canister) deletes every batch
-//! and chunk too, so later operations of the same commit find no chunk. Invariant: [`validate`] and [`hash`] change no stable memory,
-//! and [`apply`] of a hashed plan cannot fail, so a commit is all or nothing and an invalid one
-//! changes no byte. The type of a plan's content hash ([`Pending`], then [`ContentHashes`])
-//! makes applying an unhashed plan unrepresentable.
+//! and chunk too, so later operations of the same commit find no chunk. Invariant: `validate`
+//! and `hash` change no stable memory, and `apply` of a hashed plan cannot fail, so a commit is
+//! all or nothing and an invalid one changes no byte. The type of a plan's content hash
+//! (`Pending`, then [`ContentHashes`]) makes applying an unhashed plan unrepresentable. `apply`
+//! changes the store through one `store::edit::StoreEdit`, so each asset it touches is written
+//! once.
 
 use crate::batch::{id_u64, Batches, ChunkRecord, Taking};
 use crate::certification::CHUNK_SIZE;

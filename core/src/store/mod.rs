@@ -1,10 +1,10 @@
 //! The asset store: asset metadata, encodings and their content bytes, all in stable memory.
 //!
-//! Owns the asset and encoding maps and the blob region. It applies already-validated changes
-//! and never decides who may do what (`permissions`) or whether a commit is valid
-//! (`operations`). Invariant: every extent in the blob region is owned by exactly one encoding
-//! or one uploaded chunk, or is on the free list; replacing or deleting an encoding frees its
-//! extents.
+//! Owns the asset map (each asset with its encodings) and the blob region. It applies
+//! already-validated changes and never decides who may do what (`permissions`) or whether a
+//! commit is valid (`operations`). Invariant: every extent in the blob region is owned by
+//! exactly one encoding (its content, or its spilled body) or one uploaded chunk, or is on the
+//! free list; replacing or deleting an encoding frees its extents.
 //!
 //! # Stable-memory layout
 //!

@@ -11,7 +11,7 @@ use ic_stable_structures::storable::Bound;
 use ic_stable_structures::Storable;
 use std::borrow::Cow;
 
-/// Metadata of one asset (its encodings are separate records).
+/// Metadata of one asset (stored with its encodings, in a [`StoredAsset`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AssetRecord {
     /// MIME type.

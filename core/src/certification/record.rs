@@ -122,7 +122,7 @@ impl<'a> Writer<'a> {
         let page_variants = page.map_or(&[][..], |p| &p.variants[..]);
         let flags = flags | if page.is_some() { HAS_PAGE } else { 0 };
         let table_end = HEADER_LEN + variants.len() * VARIANT_LEN + page_variants.len() * PAGE_LEN;
-        let mut out = Vec::with_capacity(2048);
+        let mut out = Vec::with_capacity(4096);
         out.extend_from_slice(&[RECORD_VERSION, flags, variants.len() as u8, page_variants.len() as u8]);
         out.resize(table_end, 0);
         Writer { out, asset, page }
@@ -138,11 +138,7 @@ impl<'a> Writer<'a> {
     /// `set` `None`) a fallback page's, whose wildcard witness is built per request.
     fn response(&mut self, r: &CertifiedResponse, expression: &Expression, set: Option<&ResponseSet>) -> [u8; 8] {
         let at = self.out.len();
-        let mut witness = Vec::new();
-        if let Some(set) = set {
-            set.witness_cbor(&expression.hash, &r.hash, &mut witness);
-        }
-        put_response(&mut self.out, r, &expression.text, &witness);
+        put_response(&mut self.out, r, expression, set);
         span_bytes(at, self.out.len() - at)
     }
 
@@ -228,13 +224,22 @@ fn span_bytes(at: usize, len: usize) -> [u8; 8] {
 }
 
 
-fn put_response(out: &mut Vec<u8>, r: &CertifiedResponse, expression: &str, witness: &[u8]) {
+/// Writes `r`, with its witness in `set` written in place (no buffer of its own: a commit
+/// writes one per response, and allocating each cost more than the walk).
+fn put_response(out: &mut Vec<u8>, r: &CertifiedResponse, expression: &Expression, set: Option<&ResponseSet>) {
     out.extend_from_slice(&r.status.to_be_bytes());
     out.extend_from_slice(&r.hash);
+    let len_at = out.len();
+    out.extend_from_slice(&[0, 0]);
+    if let Some(set) = set {
+        set.witness_cbor(&expression.hash, &r.hash, out);
+    }
     // A witness too long for its length field is left out: serving then walks the tree for it.
-    let witness = if u16::try_from(witness.len()).is_ok() { witness } else { &[] };
-    out.extend_from_slice(&(witness.len() as u16).to_be_bytes());
-    out.extend_from_slice(witness);
+    match u16::try_from(out.len() - len_at - 2) {
+        Ok(len) => out[len_at..len_at + 2].copy_from_slice(&len.to_be_bytes()),
+        Err(_) => out.truncate(len_at + 2),
+    }
+    let expression = &expression.text;
     match r.body {
         Body::Empty => out.push(0),
         Body::Stored { start, end } => {

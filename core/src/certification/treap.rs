@@ -15,9 +15,9 @@
 //! uploader holding `Commit` could pick keys that deepen the tree, which costs only their own
 //! canister's instructions.
 //!
-//! Serving builds one per asset (its response set, copied into the stable tree and kept on the
-//! heap to write witnesses below a path's terminator); its removal and `HashTree` witnesses are
-//! the reference model the stable tree is tested against.
+//! A commit builds one per asset (its response set, copied into the stable tree and persisted in
+//! the asset's record with each response's witness inside it); its removal and `HashTree`
+//! witnesses are the reference model the stable tree is tested against.
 //!
 //! Owns the node layout, dirty marking and witness construction; knows nothing of HTTP paths.
 //! Invariant: a node with a cached hash has a clean subtree, so [`Tree::hash`] (cached or, for

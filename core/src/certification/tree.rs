@@ -7,8 +7,11 @@
 //! of the legacy `http_assets` map, both held in the [`stable_tree`](super::stable_tree) arena
 //! (stable memory, reopened after an upgrade without rebuilding): all responses of one path are
 //! built once as a prehashed [`treap`](super::treap) subtree (a [`ResponseSet`]) and copied with
-//! its hashes into the arena at every path serving the asset, and a commit hashes each changed
-//! node once in [`Trees::rehash`]. Witnesses follow `HttpCertificationTree::witness` step for step.
+//! its hashes into the arena at every path serving the asset, with the asset's record address in
+//! the terminator entry's `aux` (so the tree is also the path index), and a commit hashes each
+//! changed node once in [`Trees::rehash`]. Witnesses follow `HttpCertificationTree::witness` step
+//! for step; an exact path's header tree is written by the same walk that finds the path
+//! ([`Trees::find_exact`]), with the witness below its terminator taken from the record.
 //!
 //! Owns tree mutation, the root hash and witness encoding; knows nothing of routing or content.
 //! Invariant: `root_hash` is the digest of every witness this module hands out, because both

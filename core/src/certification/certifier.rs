@@ -16,7 +16,7 @@ use super::record::{self, RecordError, RecordSummary, RecordView};
 use super::response_hash::ResponseHasher;
 use super::responses::{AssetResponses, CertifiedResponse, Expression, FallbackPage};
 use super::stable_tree::ArenaMemory;
-use super::tree::{CertPath, PathWitness, Proven, ResponseSet, Trees};
+use super::tree::{CertPath, PathWitness, ResponseSet, Trees};
 use super::CertifyError;
 use ic_certification::Hash;
 use sha2::{Digest, Sha256};
@@ -164,9 +164,10 @@ impl Default for Certifier {
 }
 
 /// Bump whenever the same assets would be certified at other tree paths (alias or fallback
-/// rules) or the `aux` words change meaning: trees stored by an older version are then rebuilt
-/// instead of reopened.
-const TREE_RULES_VERSION: u8 = 2;
+/// rules), the `aux` words change meaning or the tree holds responses in another form (3: exact
+/// paths hold their set's hash only): trees stored by an older version are then rebuilt instead
+/// of reopened.
+const TREE_RULES_VERSION: u8 = 3;
 
 impl Certifier {
     /// An empty store with its trees on the heap: every path answers the certified plain 404.
@@ -356,8 +357,9 @@ impl Certifier {
 
     /// The v2 `IC-Certificate` header value for `response` served from `target` to a request
     /// for `request_path` (the decoded path the verifier will see). `below` is the response's
-    /// stored witness inside an asset's response set; without it (the 405, a page) the
-    /// witness is read from the tree.
+    /// witness inside an asset's response set as its record stores it; without it (the shared
+    /// 405) it is written from the set in the record's summary. `None` when the record or the
+    /// tree cannot be read (the response then fails verification; nothing traps).
     pub fn v2_certificate_header(
         &self,
         certificate: &[u8],
@@ -367,11 +369,23 @@ impl Certifier {
         request_path: &str,
     ) -> Option<String> {
         let expr_path = target.cert_path().expr_path_b64();
-        if let (Target::Asset { witness, .. }, Some(below)) = (target, below) {
-            return Some(self.trees.v2_header_exact(certificate, witness, below, &expr_path));
+        match target {
+            Target::Asset { witness, record, .. } => {
+                let written;
+                let below = match below {
+                    Some(below) => below,
+                    None => {
+                        let set = record.response_set(&self.expression).ok()??;
+                        let mut out = Vec::new();
+                        set.witness_cbor(&self.expression.hash, &response.hash, &mut out);
+                        written = out;
+                        &written
+                    }
+                };
+                Some(self.trees.v2_header_exact(certificate, witness, below, &expr_path))
+            }
+            Target::Fallback { scope, .. } => self.trees.v2_header_wildcard(certificate, scope, &expr_path, request_path),
         }
-        let proven = Proven { expr_hash: &self.expression.hash, hash: &response.hash };
-        self.trees.v2_header(certificate, &target.cert_path(), &expr_path, &proven, request_path)
     }
 
     /// The v1 `IC-Certificate` header value for a request to `path`; `None` when the stored

@@ -6,7 +6,7 @@
 //! ```text
 //!  slot 0 (header)   magic "CTRE" | version | clean | high-water | free head | 2 root slots
 //!                    | 2 root hashes as of the last rehash | owner's stamp
-//!  slot n (node)     kind | flags (data clean, subtree clean, overflow) | left | right | child map
+//!  slot n (node)     kind | flags (data clean, subtree clean, overflow, pruned) | left | right | child map
 //!                    | overflow head | label len | leaf len | priority | aux | data hash
 //!                    | subtree hash | label ++ leaf inline (48 bytes), else in overflow pieces
 //!  slot n (piece)    next piece | 152 payload bytes       slot n (free)   next free slot
@@ -98,7 +98,7 @@ impl Root {
 pub enum Value<'a> {
     /// A leaf with these bytes.
     Leaf(&'a [u8]),
-    /// A copy of this heap tree, its cached hashes included.
+    /// A copy of this heap tree, its cached hashes included ([`Tree::Pruned`]: its hash only).
     Tree(&'a Tree),
 }
 
@@ -194,10 +194,13 @@ impl<M: Memory> StableTree<M> {
         self.arena.find(at, last)
     }
 
-    /// The entry at `path`, if any (a leaf on the way ends the search unfound).
+    /// The entry at `path`, if any (a leaf or pruned value on the way ends the search unfound);
+    /// a pruned value is reported as a map (no leaf).
     pub fn get(&self, root: Root, path: &[&[u8]]) -> Result<Option<Entry>> {
         let Some(view) = self.find_path(root, path)? else { return Ok(None) };
-        let leaf = view.is_leaf().then(|| self.arena.payload(&view).map(|p| p[view.label_len()..].to_vec())).transpose()?;
+        let leaf = (view.is_leaf() && !view.is_pruned())
+            .then(|| self.arena.payload(&view).map(|p| p[view.label_len()..].to_vec()))
+            .transpose()?;
         Ok(Some(Entry { aux: view.aux(), leaf }))
     }
 
@@ -218,7 +221,8 @@ impl<M: Memory> StableTree<M> {
 
     /// Puts `value` at `path` with `aux`, replacing what was there (and freeing its slots) and
     /// creating maps on the way (a leaf on the way becomes a map, as in `treap::Tree`). A
-    /// copied tree keeps its cached hashes: only the nodes above it are hashed again.
+    /// copied tree keeps its cached hashes: only the nodes above it are hashed again; a
+    /// [`Tree::Pruned`] value takes only its entry's slot.
     pub fn insert(&mut self, root: Root, path: &[&[u8]], value: Value<'_>, aux: u64) -> Result<()> {
         if path.is_empty() {
             return Err(StableTreeError::EmptyPath);
@@ -227,6 +231,7 @@ impl<M: Memory> StableTree<M> {
             Value::Leaf(bytes) => (bytes.len(), 0),
             Value::Tree(tree) => match tree.shape() {
                 Shape::Leaf(bytes) => (bytes.len(), 0),
+                Shape::Pruned(hash) => (hash.len(), 0),
                 shape => (0, map::slots_of(shape)),
             },
         };
@@ -243,18 +248,19 @@ impl<M: Memory> StableTree<M> {
         let (root, index, mut node) = self.arena.entry(at, first)?;
         if rest.is_empty() {
             self.arena.free_value(&node, depth)?;
-            (node.leaf, node.child) = match value {
-                Value::Leaf(bytes) => (Some(bytes.to_vec()), 0),
+            (node.leaf, node.pruned, node.child) = match value {
+                Value::Leaf(bytes) => (Some(bytes.to_vec()), false, 0),
                 Value::Tree(tree) => match tree.shape() {
-                    Shape::Leaf(bytes) => (Some(bytes.to_vec()), 0),
-                    Shape::Map(top) => (None, self.arena.copy(top)?),
+                    Shape::Leaf(bytes) => (Some(bytes.to_vec()), false, 0),
+                    Shape::Pruned(hash) => (Some(hash.to_vec()), true, 0),
+                    Shape::Map(top) => (None, false, self.arena.copy(top)?),
                 },
             };
             node.aux = aux;
             self.arena.place(&mut node)?;
         } else {
             if node.leaf.is_some() {
-                (node.leaf, node.child) = (None, 0);
+                (node.leaf, node.pruned, node.child) = (None, false, 0);
                 self.arena.place(&mut node)?;
             }
             node.child = self.insert_at(node.child, rest, value, aux, depth + 1)?;
@@ -321,6 +327,7 @@ impl<M: Memory> StableTree<M> {
     }
 
     /// Appends the CBOR of [`StableTree::witness`] to `out`, written while walking.
+    #[cfg(test)]
     pub fn witness_cbor(&self, root: Root, path: &[&[u8]], out: &mut Vec<u8>) -> Result<()> {
         self.arena.map_witness_cbor(self.root(root), path, None, out, 0)
     }

@@ -24,9 +24,7 @@
 //! dirty nodes, recomputed on the fly) is always the digest of every witness [`Tree::witness`]
 //! returns.
 
-use ic_certification::{empty, fork, fork_hash, labeled, labeled_hash, leaf, leaf_hash, Hash, HashTree};
-#[cfg(test)]
-use ic_certification::pruned;
+use ic_certification::{empty, fork, fork_hash, labeled, labeled_hash, leaf, leaf_hash, pruned, Hash, HashTree};
 use std::cmp::Ordering;
 use std::sync::{Arc, LazyLock};
 
@@ -49,6 +47,9 @@ pub enum Tree {
     Leaf(Vec<u8>),
     /// A map from labels to subtrees.
     Map(Arc<Map>),
+    /// A subtree known only by its root hash: every witness reaching it prunes it. The stable
+    /// tree holds exact paths' response sets so, their witnesses living in the records.
+    Pruned(Hash),
 }
 
 impl Default for Tree {
@@ -321,6 +322,7 @@ impl Tree {
         match self {
             Tree::Leaf(bytes) => leaf_digest(bytes),
             Tree::Map(map) => map.hash(),
+            Tree::Pruned(hash) => *hash,
         }
     }
 
@@ -328,6 +330,7 @@ impl Tree {
     pub fn rehash(&mut self) -> Hash {
         match self {
             Tree::Leaf(bytes) => leaf_digest(bytes),
+            Tree::Pruned(hash) => *hash,
             // A shared map is never dirty: it was hashed before being shared.
             Tree::Map(map) => match Arc::get_mut(map) {
                 Some(map) => map.rehash(),
@@ -343,18 +346,19 @@ impl Tree {
             None => Some(self),
             Some((first, rest)) => match self {
                 Tree::Map(map) => map.get(first)?.get(rest),
-                Tree::Leaf(_) => None,
+                Tree::Leaf(_) | Tree::Pruned(_) => None,
             },
         }
     }
 
-    /// Puts `subtree` at `path`, creating maps on the way (a leaf on the way becomes a map).
+    /// Puts `subtree` at `path`, creating maps on the way (a leaf or pruned value on the way
+    /// becomes a map).
     pub fn insert(&mut self, path: &[Vec<u8>], subtree: Tree) {
         let Some((first, rest)) = path.split_first() else {
             *self = subtree;
             return;
         };
-        if let Tree::Leaf(_) = self {
+        if let Tree::Leaf(_) | Tree::Pruned(_) = self {
             *self = Tree::default();
         }
         if let Tree::Map(map) = self {
@@ -388,21 +392,24 @@ impl Tree {
     }
 
     /// Witness for `path`, as `NestedTree::witness` builds it: the path's subtree revealed
-    /// (a leaf reached early is revealed and ends the walk), or a proof of absence.
+    /// (a leaf reached early is revealed and ends the walk, a pruned value stays pruned), or a
+    /// proof of absence.
     #[cfg(test)]
     pub fn witness(&self, path: &[Vec<u8>]) -> HashTree {
         match (path.split_first(), self) {
             (None, tree) => tree.full(),
             (Some(_), Tree::Leaf(bytes)) => leaf(bytes.clone()),
+            (Some(_), Tree::Pruned(hash)) => pruned(*hash),
             (Some((first, rest)), Tree::Map(map)) => map.witness(first, |child| child.witness(rest)),
         }
     }
 
-    /// The whole tree, nothing pruned.
+    /// The whole tree, nothing pruned but its pruned values.
     pub fn full(&self) -> HashTree {
         match self {
             Tree::Leaf(bytes) => leaf(bytes.clone()),
             Tree::Map(map) => map.full(),
+            Tree::Pruned(hash) => pruned(*hash),
         }
     }
 }

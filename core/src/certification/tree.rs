@@ -138,16 +138,6 @@ impl ResponseSet {
     }
 }
 
-/// The response a v2 header proves: its hash, under the expression, in the response set
-/// certified at the header's path.
-#[derive(Debug, Clone, Copy)]
-pub struct Proven<'a> {
-    /// The certificate expression's hash.
-    pub expr_hash: &'a Hash,
-    /// The response's hash.
-    pub hash: &'a Hash,
-}
-
 /// An exact path found in the v2 tree, with its header tree written on the way down: the
 /// self-describing CBOR of `fork (pruned v1) (labeled "http_expr" witness)` with a hole where
 /// the witness of the served response inside the path's response set goes.
@@ -203,8 +193,10 @@ impl Trees {
     }
 
     /// Certifies `responses` at `path` with `aux` on the terminator entry, replacing whatever
-    /// was certified there; the set's nodes are copied with their hashes, so only the nodes
-    /// above it are hashed again.
+    /// was certified there. An exact path holds only the set's root hash (a pruned value: one
+    /// slot; its witnesses below the terminator live in the record `aux` points at); a wildcard
+    /// holds the whole set, copied node by node with its hashes, since its witness is built
+    /// from the tree per request. Either way only the nodes above it are hashed again.
     pub fn insert(&mut self, path: &CertPath<'_>, responses: &ResponseSet, aux: u64) -> Result<(), StableTreeError> {
         let segments = path.segments();
         // Re-certifying identical responses (an unchanged alias, a re-uploaded file) would only
@@ -216,7 +208,10 @@ impl Trees {
                 }
                 Ok(())
             }
-            _ => self.tree.insert(Root::Expr, &segments, Value::Tree(&responses.0), aux),
+            _ => match path {
+                CertPath::Exact(_) => self.tree.insert(Root::Expr, &segments, Value::Tree(&Tree::Pruned(responses.0.hash())), aux),
+                CertPath::Wildcard(_) => self.tree.insert(Root::Expr, &segments, Value::Tree(&responses.0), aux),
+            },
         }
     }
 
@@ -313,43 +308,26 @@ impl Trees {
         leaves
     }
 
-    /// The v2 `IC-Certificate` header value proving `response` at `path` for a request to
-    /// `request_path`; `None` when a wildcard `path` cannot cover the request or the tree cannot
-    /// be read.
-    pub fn v2_header(
-        &self,
-        certificate: &[u8],
-        path: &CertPath<'_>,
-        expr_path_b64: &str,
-        response: &Proven<'_>,
-        request_path: &str,
-    ) -> Option<String> {
+    /// The v2 `IC-Certificate` header value proving a response of the wildcard `scope` (a
+    /// fallback page) for a request to `request_path`; `None` when the scope cannot cover the
+    /// request or the tree cannot be read.
+    pub fn v2_header_wildcard(&self, certificate: &[u8], scope: &str, expr_path_b64: &str, request_path: &str) -> Option<String> {
         let mut tree = Vec::with_capacity(1024);
-        self.v2_tree_cbor(path, response, request_path, &mut tree)?;
+        self.wildcard_tree_cbor(scope, request_path, &mut tree)?;
         Some(super::header_value::v2(certificate, &tree, expr_path_b64))
     }
 
-    /// The header's self-describing CBOR tree `fork (pruned v1) (labeled "http_expr" witness)`.
-    /// The witness mirrors `HttpCertificationTree::witness`: an exact path proves the one
-    /// response (written while walking the tree down to the response); a wildcard proves the
-    /// request path's absence, the wildcard's responses, and the absence of every more specific
-    /// wildcard (merged as a `HashTree`, then encoded).
-    fn v2_tree_cbor(&self, path: &CertPath<'_>, response: &Proven<'_>, request_path: &str, out: &mut Vec<u8>) -> Option<()> {
-        let wildcard_witness = match path {
-            CertPath::Exact(_) => None,
-            CertPath::Wildcard(_) => Some(self.wildcard_witness(path, request_path)?),
-        };
+    /// The header's self-describing CBOR tree `fork (pruned v1) (labeled "http_expr" witness)`
+    /// for a wildcard, mirroring `HttpCertificationTree::witness`: the request path's absence,
+    /// the wildcard's responses, and the absence of every more specific wildcard (merged as a
+    /// `HashTree`, then encoded).
+    fn wildcard_tree_cbor(&self, scope: &str, request_path: &str, out: &mut Vec<u8>) -> Option<()> {
+        let witness = self.wildcard_witness(&CertPath::Wildcard(scope), request_path)?;
         tree_cbor::self_describe(out);
         tree_cbor::fork_head(out);
         tree_cbor::pruned(&self.v1_labeled, out);
         tree_cbor::labeled_head(PATH_PREFIX_BYTES, out);
-        match wildcard_witness {
-            None => {
-                let rest: [&[u8]; 3] = [&response.expr_hash[..], &[], &response.hash[..]];
-                self.tree.witness_cbor(Root::Expr, &[&path.segments()[..], &rest[..]].concat(), out).ok()?;
-            }
-            Some(witness) => tree_cbor::node(witness.as_ref(), out),
-        }
+        tree_cbor::node(witness.as_ref(), out);
         Some(())
     }
 
@@ -381,10 +359,7 @@ impl Trees {
                 bytes.extend_from_slice(&below);
                 bytes.extend_from_slice(&found.cbor[found.hole..]);
             }
-            CertPath::Wildcard(_) => {
-                let response = Proven { expr_hash: &tests::EXPR, hash: response_hash };
-                self.v2_tree_cbor(path, &response, request_path, &mut bytes)?;
-            }
+            CertPath::Wildcard(scope) => self.wildcard_tree_cbor(scope, request_path, &mut bytes)?,
         }
         Some(serde_cbor::from_slice(&bytes).expect("the header tree decodes"))
     }
@@ -590,11 +565,13 @@ mod tests {
         let set = ResponseSet::new(&EXPR, &[[8; 32], [9; 32], [10; 32]]);
         assert_eq!(reopened.v2_tree(&path, &set, &[9; 32], "/docs/x/y.css"), trees.v2_tree(&path, &set, &[9; 32], "/docs/x/y.css"));
         assert_eq!(reopened.v2_tree(&path, &set, &[9; 32], "/docs/x/y.css").unwrap().digest(), root);
-        let mut from_arena = Vec::new();
-        let response = Proven { expr_hash: &EXPR, hash: &[9; 32] };
-        reopened.v2_tree_cbor(&path, &response, "/docs/x/y.css", &mut from_arena).unwrap();
-        let from_arena: HashTree = serde_cbor::from_slice(&from_arena).unwrap();
-        assert_eq!(Some(from_arena), trees.v2_tree(&path, &set, &[9; 32], "/docs/x/y.css"), "the set's witness spliced or the arena's");
+        // The arena holds only the exact path's set hash; a wildcard's whole set.
+        assert_eq!(reopened.tree.value_hash_aux(Root::Expr, &path.segments()).unwrap(), Some((set.0.hash(), 0)));
+        let full: HashTree = serde_cbor::from_slice(&reopened.full_tree_cbor().unwrap()).unwrap();
+        let terminator: Vec<&[u8]> = [&[PATH_PREFIX_BYTES][..], &path.segments()].concat();
+        assert_eq!(full.lookup_subtree(&terminator), ic_certification::SubtreeLookupResult::Found(pruned(set.0.hash())));
+        let below_wildcard = [&PATH_PREFIX_BYTES[..], b"docs", b"<*>", &EXPR[..], b"", &[7; 32][..]];
+        assert!(matches!(full.lookup_path(below_wildcard), LookupResult::Found(_)));
         assert_eq!(reopened.find_exact("/docs/x/y.css").unwrap().map(|f| f.aux), Some(0));
         assert!(reopened.find_exact("/docs/x/z.css").unwrap().is_none());
         assert!(Trees::open(memory.clone(), &[6; 32]).unwrap().is_none(), "another stamp");

@@ -257,6 +257,36 @@ impl<'a> RecordView<'a> {
         Span::read(&mut Reader::new(&bytes)).map(Some).ok_or(malformed("part table"))
     }
 
+    /// The asset's response set from the record's summary (`None` in a page-only record), for
+    /// a witness the record does not store (the shared 405's).
+    pub fn response_set(&self, expression: &Expression) -> Result<Option<ResponseSet>, RecordError> {
+        self.response_sets(expression).map(|(certified, _)| certified)
+    }
+
+    /// The asset's and the fallback page's response sets from the summary; stale when the
+    /// record was built under another certificate expression.
+    fn response_sets(&self, expression: &Expression) -> Result<(Option<ResponseSet>, Option<ResponseSet>), RecordError> {
+        let summary_at = self.u32_at(8)? as usize;
+        let len = self.len.checked_sub(summary_at).ok_or(malformed("summary"))?;
+        let bytes = self.read(summary_at, len)?;
+        let mut r = Reader::new(&bytes);
+        if r.hash() != Some(expression.hash) {
+            return Err(RecordError::Stale { version: RECORD_VERSION });
+        }
+        let certified = match self.flags & HAS_ASSET {
+            0 => None,
+            _ => Some(ResponseSet::decode(&mut r).ok_or(malformed("response set"))?),
+        };
+        let page = match self.flags & HAS_PAGE {
+            0 => None,
+            _ => Some(ResponseSet::decode(&mut r).ok_or(malformed("page response set"))?),
+        };
+        if !r.is_empty() {
+            return Err(malformed("summary"));
+        }
+        Ok((certified, page))
+    }
+
     /// The content locator of `entry`.
     pub fn locator(&self, entry: &VariantEntry) -> Result<Cow<'_, [u8]>, RecordError> {
         self.span(entry.locator)
@@ -322,24 +352,7 @@ impl RecordSummary {
     /// under another version or certificate expression.
     pub fn read(source: &dyn ContentSource, address: u64, expression: &Expression) -> Result<RecordSummary, RecordError> {
         let view = RecordView::stored(source, address, &expression.text)?;
-        let summary_at = view.u32_at(8)? as usize;
-        let len = view.len.checked_sub(summary_at).ok_or(malformed("summary"))?;
-        let bytes = view.read(summary_at, len)?;
-        let mut r = Reader::new(&bytes);
-        if r.hash() != Some(expression.hash) {
-            return Err(RecordError::Stale { version: RECORD_VERSION });
-        }
-        let certified = match view.flags & HAS_ASSET {
-            0 => None,
-            _ => Some(ResponseSet::decode(&mut r).ok_or(malformed("response set"))?),
-        };
-        let page = match view.flags & HAS_PAGE {
-            0 => None,
-            _ => Some(ResponseSet::decode(&mut r).ok_or(malformed("page response set"))?),
-        };
-        if !r.is_empty() {
-            return Err(malformed("summary"));
-        }
+        let (certified, page) = view.response_sets(expression)?;
         Ok(RecordSummary {
             enable_aliasing: view.flags & ALIASING != 0,
             servable: view.variants > 0,

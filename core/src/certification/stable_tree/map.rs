@@ -74,6 +74,7 @@ impl<M: Memory> Arena<M> {
             label: label.to_vec(),
             priority: label_priority(label),
             leaf: None,
+            pruned: false,
             child: 0,
             left: 0,
             right: 0,
@@ -202,9 +203,10 @@ impl<M: Memory> Arena<M> {
     /// Copies a hashed heap map node by node, its cached hashes included; returns the root.
     pub fn copy(&mut self, view: Option<NodeView<'_>>) -> Result<u32, StableTreeError> {
         let Some(view) = view else { return Ok(0) };
-        let (leaf, child) = match view.value() {
-            Shape::Leaf(bytes) => (Some(bytes.to_vec()), 0),
-            Shape::Map(root) => (None, self.copy(root)?),
+        let (leaf, pruned, child) = match view.value() {
+            Shape::Leaf(bytes) => (Some(bytes.to_vec()), false, 0),
+            Shape::Pruned(hash) => (Some(hash.to_vec()), true, 0),
+            Shape::Map(root) => (None, false, self.copy(root)?),
         };
         let left = self.copy(view.left())?;
         let right = self.copy(view.right())?;
@@ -212,6 +214,7 @@ impl<M: Memory> Arena<M> {
             label: view.label().to_vec(),
             priority: view.priority(),
             leaf,
+            pruned,
             child,
             left,
             right,
@@ -229,6 +232,7 @@ pub(super) fn slots_of(shape: Shape<'_>) -> u64 {
     fn node(view: NodeView<'_>) -> u64 {
         let leaf = match view.value() {
             Shape::Leaf(bytes) => bytes.len(),
+            Shape::Pruned(hash) => hash.len(),
             Shape::Map(_) => 0,
         };
         1 + pieces(view.label().len() + leaf)
@@ -237,7 +241,7 @@ pub(super) fn slots_of(shape: Shape<'_>) -> u64 {
             + view.right().map_or(0, node)
     }
     match shape {
-        Shape::Leaf(_) => 0,
+        Shape::Leaf(_) | Shape::Pruned(_) => 0,
         Shape::Map(root) => root.map_or(0, node),
     }
 }

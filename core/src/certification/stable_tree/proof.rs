@@ -20,6 +20,11 @@ type Result<T> = std::result::Result<T, StableTreeError>;
 /// entry's `aux` word.
 pub(super) type Splice<'a> = Option<&'a dyn Fn(u64, &mut Vec<u8>)>;
 
+/// The hash a pruned value's slot holds in place of leaf bytes.
+fn pruned_hash(n: &View, bytes: &[u8]) -> Result<Hash> {
+    bytes.try_into().map_err(|_| StableTreeError::Corrupt { slot: n.index })
+}
+
 impl<M: Memory> Arena<M> {
     /// Hash of the map rooted at `at` (dirty nodes hashed on the fly, uncached).
     pub fn map_hash(&self, at: u32, depth: usize) -> Result<Hash> {
@@ -43,9 +48,11 @@ impl<M: Memory> Arena<M> {
         self.map_hash(at, depth + 1).map(Some)
     }
 
-    /// Hash of `n`'s value (a leaf or its map).
+    /// Hash of `n`'s value (a leaf, a pruned value or its map).
     pub fn value_hash(&self, n: &View, depth: usize) -> Result<Hash> {
-        if n.is_leaf() {
+        if n.is_pruned() {
+            pruned_hash(n, &self.payload(n)?[n.label_len()..])
+        } else if n.is_leaf() {
             let payload = self.payload(n)?;
             Ok(leaf_value_hash(&payload[n.label_len()..]))
         } else {
@@ -74,6 +81,7 @@ impl<M: Memory> Arena<M> {
             Some(data) => data,
             None => {
                 let value = match &n.leaf {
+                    Some(bytes) if n.pruned => bytes.as_slice().try_into().map_err(|_| StableTreeError::Corrupt { slot: at })?,
                     Some(bytes) => leaf_value_hash(bytes),
                     None => self.rehash_map(n.child, depth + 1)?,
                 };
@@ -98,10 +106,22 @@ impl<M: Memory> Arena<M> {
         let n = self.view(at)?;
         let payload = self.payload(&n)?;
         let (label, bytes) = payload.split_at(n.label_len());
-        let value = if n.is_leaf() { leaf(bytes.to_vec()) } else { self.full_map(n.child(), depth + 1)? };
+        let value = self.value_tree(&n, bytes, |child| self.full_map(child, depth + 1))?;
         let left = if n.left() == 0 { None } else { Some(self.full_map(n.left(), depth + 1)?) };
         let right = if n.right() == 0 { None } else { Some(self.full_map(n.right(), depth + 1)?) };
         Ok(combine_witnesses(left, labeled(label.to_vec(), value), right))
+    }
+
+    /// `n`'s value as a `HashTree` (`bytes` its leaf bytes): a leaf, a pruned value, or what
+    /// `map` makes of its map's root.
+    fn value_tree(&self, n: &View, bytes: &[u8], map: impl FnOnce(u32) -> Result<HashTree>) -> Result<HashTree> {
+        if n.is_pruned() {
+            Ok(pruned(pruned_hash(n, bytes)?))
+        } else if n.is_leaf() {
+            Ok(leaf(bytes.to_vec()))
+        } else {
+            map(n.child())
+        }
     }
 
     fn pruned_link(&self, at: u32, depth: usize) -> Result<Option<HashTree>> {
@@ -128,7 +148,7 @@ impl<M: Memory> Arena<M> {
         };
         Ok(Some(match label.cmp(own) {
             Ordering::Equal => {
-                let value = if n.is_leaf() { leaf(bytes.to_vec()) } else { self.map_witness(n.child(), rest, depth + 1)? };
+                let value = self.value_tree(&n, bytes, |child| self.map_witness(child, rest, depth + 1))?;
                 combine_witnesses(self.pruned_link(n.left(), depth)?, labeled(own.to_vec(), value), self.pruned_link(n.right(), depth)?)
             }
             Ordering::Less => combine_witnesses(
@@ -192,6 +212,7 @@ impl<M: Memory> Arena<M> {
                 labeled_head(own, out);
                 match splice {
                     Some(value) if rest.is_empty() => value(n.aux(), out),
+                    _ if n.is_pruned() => pruned_cbor(&pruned_hash(&n, bytes)?, out),
                     _ if n.is_leaf() => tree_cbor::leaf(bytes, out),
                     _ => self.map_witness_cbor(n.child(), rest, splice, out, depth + 1)?,
                 }

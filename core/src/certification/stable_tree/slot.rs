@@ -31,6 +31,8 @@ const KIND_PIECE: u8 = 3;
 const DATA_CLEAN: u8 = 1;
 const HASH_CLEAN: u8 = 2;
 const OVERFLOW: u8 = 4;
+/// The leaf bytes are the hash of a pruned value, not a leaf's content.
+const PRUNED: u8 = 8;
 
 /// Offsets in a node slot; see [`Arena`]. The flags and the subtree hash come first, so a
 /// pruned sibling costs a 36-byte read; dirty marking writes only the flags byte.
@@ -72,6 +74,8 @@ pub(super) struct Node {
     pub priority: u64,
     /// The leaf's bytes, or `None` when the value is a map rooted at `child`.
     pub leaf: Option<Vec<u8>>,
+    /// Whether `leaf` holds the hash of a pruned value rather than a leaf's bytes.
+    pub pruned: bool,
     pub child: u32,
     pub left: u32,
     pub right: u32,
@@ -86,7 +90,8 @@ pub(super) struct Node {
 /// `kind u8 | flags u8 | - [2] | subtree hash [32] | data hash [32] | left u32 | right u32
 /// | child u32 | overflow u32 | label len u32 | leaf len u32 | aux u64 | priority u64 | - [4]
 /// | inline payload [48]`; an overflow piece is `3 u8 | - [3] | next u32 | payload [152]`, a
-/// free slot `0 u8 | - [3] | next free u32`.
+/// free slot `0 u8 | - [3] | next free u32`. Flags: 1 data hash clean, 2 subtree hash clean,
+/// 4 payload in overflow pieces, 8 a leaf slot holding a pruned value's hash.
 #[derive(Debug)]
 pub(super) struct Arena<M: Memory> {
     memory: M,
@@ -94,7 +99,10 @@ pub(super) struct Arena<M: Memory> {
 }
 
 fn flags(node: &Node) -> u8 {
-    (u8::from(node.data.is_some()) * DATA_CLEAN) | (u8::from(node.hash.is_some()) * HASH_CLEAN) | (u8::from(node.overflow != 0) * OVERFLOW)
+    (u8::from(node.data.is_some()) * DATA_CLEAN)
+        | (u8::from(node.hash.is_some()) * HASH_CLEAN)
+        | (u8::from(node.overflow != 0) * OVERFLOW)
+        | (u8::from(node.pruned) * PRUNED)
 }
 
 /// A node slot as read, checked for kind and inline length; fields are decoded on access.
@@ -111,6 +119,10 @@ impl View {
     }
     pub fn is_leaf(&self) -> bool {
         self.b[0] == KIND_LEAF
+    }
+    /// A leaf slot whose bytes are a pruned value's hash.
+    pub fn is_pruned(&self) -> bool {
+        self.is_leaf() && self.b[FLAGS_AT] & PRUNED != 0
     }
     fn overflows(&self) -> bool {
         self.b[FLAGS_AT] & OVERFLOW != 0
@@ -317,6 +329,7 @@ impl<M: Memory> Arena<M> {
             label: label.to_vec(),
             priority: u64_at(b, PRIORITY_AT),
             leaf: view.is_leaf().then(|| leaf.to_vec()),
+            pruned: view.is_pruned(),
             child: view.child(),
             left: view.left(),
             right: view.right(),

@@ -39,6 +39,8 @@ enum Op {
     Remove(Root, Path),
     /// Rewrites the aux word of an entry, if present.
     SetAux(Root, Path, u64),
+    /// A value known only by this hash.
+    Pruned(Root, Path, [u8; 32], u64),
     Rehash,
     Reopen,
 }
@@ -50,6 +52,7 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(r, p, t, h, a)| Op::Subtree(r, p, t, h, a)),
         3 => (root(), path(4)).prop_map(|(r, p)| Op::Remove(r, p)),
         2 => (root(), path(4), any::<u64>()).prop_map(|(r, p, a)| Op::SetAux(r, p, a)),
+        2 => (root(), path(4), any::<[u8; 32]>(), any::<u64>()).prop_map(|(r, p, h, a)| Op::Pruned(r, p, h, a)),
         1 => Just(Op::Rehash),
         1 => Just(Op::Reopen),
     ]
@@ -77,7 +80,7 @@ impl Model {
         let value = self.trees[root.index()].get(path)?;
         let leaf = match value {
             Tree::Leaf(bytes) => Some(bytes.clone()),
-            Tree::Map(_) => None,
+            Tree::Map(_) | Tree::Pruned(_) => None,
         };
         Some(Entry { aux: self.aux.get(&(root.index(), path.clone())).copied().unwrap_or(0), leaf })
     }
@@ -112,6 +115,12 @@ fn apply(stable: &mut StableTree<VectorMemory>, memory: &VectorMemory, model: &m
         Op::Remove(r, p) => {
             let expected = model.tree(*r).remove(p);
             assert_eq!(stable.remove(*r, &refs(p)).unwrap(), expected);
+        }
+        Op::Pruned(r, p, h, a) => {
+            stable.insert(*r, &refs(p), Value::Tree(&Tree::Pruned(*h)), *a).unwrap();
+            model.tree(*r).insert(p, Tree::Pruned(*h));
+            model.aux.retain(|(root, k), _| *root != r.index() || !k.starts_with(p));
+            model.aux.insert((r.index(), p.clone()), *a);
         }
         Op::SetAux(r, p, a) => {
             let present = model.trees[r.index()].get(p).is_some();

@@ -5,7 +5,7 @@
 //! labels, leaves and cached hashes as `t` (priorities are recomputed from the labels, which is
 //! what they are a function of).
 //!
-//! Layout: `Leaf = 0 | len u32 | bytes`; `Map = 1 | link`; `link = 0` (none) or
+//! Layout: `Leaf = 0 | len u32 | bytes`; `Map = 1 | link`; `Pruned = 2 | hash`; `link = 0` (none) or
 //! `1 | label len u32 | label | data hash | subtree hash | value | left link | right link`.
 
 use super::{priority, Link, Map, Node, Tree};
@@ -25,6 +25,10 @@ impl Tree {
                 out.push(1);
                 encode_link(&map.root, out);
             }
+            Tree::Pruned(hash) => {
+                out.push(2);
+                out.extend_from_slice(hash);
+            }
         }
     }
 
@@ -36,6 +40,7 @@ impl Tree {
                 Some(Tree::Leaf(input.bytes(len)?.to_vec()))
             }
             1 => Some(Tree::Map(Arc::new(Map { root: decode_link(input)? }))),
+            2 => Some(Tree::Pruned(input.hash()?)),
             _ => None,
         }
     }

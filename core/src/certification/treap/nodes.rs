@@ -14,6 +14,8 @@ pub enum Shape<'a> {
     Leaf(&'a [u8]),
     /// A map: the root of its treap, `None` when empty.
     Map(Option<NodeView<'a>>),
+    /// A value known only by its hash.
+    Pruned(&'a Hash),
 }
 
 /// One treap node of a map.
@@ -26,6 +28,7 @@ impl Tree {
         match self {
             Tree::Leaf(bytes) => Shape::Leaf(bytes),
             Tree::Map(map) => Shape::Map(map.root.as_deref().map(NodeView)),
+            Tree::Pruned(hash) => Shape::Pruned(hash),
         }
     }
 }

@@ -15,6 +15,7 @@ impl Tree {
     pub fn witness_cbor(&self, path: &[&[u8]], out: &mut Vec<u8>) {
         match (path.split_first(), self) {
             (_, Tree::Leaf(bytes)) => leaf(bytes, out),
+            (_, Tree::Pruned(hash)) => pruned(hash, out),
             (None, tree) => node(tree.full().as_ref(), out),
             (Some((first, rest)), Tree::Map(map)) => match map.root.as_deref() {
                 None => crate::certification::tree_cbor::empty(out),

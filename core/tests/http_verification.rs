@@ -188,6 +188,31 @@ fn large_asset_is_served_as_verified_206_parts_like_ic_http_gateway() {
 }
 
 #[test]
+fn if_range_applies_the_range_only_to_the_version_it_names() {
+    let site = Site::standard();
+    let (full, _) = serve_and_verify(&site, &request("GET", "/video.bin", &[], Some(2)), 2);
+    let etag = header(&full, "etag").unwrap().to_string();
+    let ranged = |if_range: &str| {
+        let headers = [("Range", "bytes=2500000-"), ("If-Range", if_range)];
+        let (r, v) = serve_and_verify(&site, &request("GET", "/video.bin", &headers, Some(2)), 2);
+        assert_eq!(v, Ok(2), "{if_range}");
+        r
+    };
+    let current = ranged(&etag);
+    assert_eq!(current.status_code, 206);
+    assert!(header(&current, "content-range").unwrap().starts_with("bytes 2000000-"));
+    // Another version, a weak tag or a date: the range is ignored, as for a plain GET (whose
+    // answer for a body of several parts is its first part).
+    for other in ["\"0123\"", &format!("W/{etag}"), "Tue, 24 Nov 2026 10:00:00 GMT"] {
+        let r = ranged(other);
+        assert_eq!((r.status_code, header(&r, "content-range")), (206, header(&full, "content-range")), "{other}");
+        assert_eq!(r.body, full.body, "{other}");
+    }
+    let (small, _) = serve_and_verify(&site, &request("GET", "/style.css", &[("Range", "bytes=3-5"), ("If-Range", "\"old\"")], Some(2)), 2);
+    assert_eq!((small.status_code, header(&small, "content-range")), (200, None));
+}
+
+#[test]
 fn large_asset_streams_by_callback_for_v1() {
     let site = Site::standard();
     let expected = site.bytes("/video.bin", Encoding::Identity);

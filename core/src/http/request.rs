@@ -1,7 +1,7 @@
 //! The request facts serving needs, read in one pass over the headers: method, accepted
-//! encodings, `Range`, `If-None-Match`, `Host`.
+//! encodings, `Range`, `If-Range`, `If-None-Match`, `Host`.
 //!
-//! Owns header extraction and `If-None-Match` matching; never decides a response. Invariant:
+//! Owns header extraction and validator matching; never decides a response. Invariant:
 //! nothing here fails on any input; unknown or repeated headers are ignored (first one wins).
 
 use super::encoding::AcceptEncoding;
@@ -38,6 +38,8 @@ pub struct RequestHeaders<'a> {
     pub accept_encoding: AcceptEncoding,
     /// Raw `Range` value.
     pub range: Option<&'a str>,
+    /// Raw `If-Range` value: the `Range` applies only while it names the current ETag.
+    pub if_range: Option<&'a str>,
     /// Raw `If-None-Match` value.
     pub if_none_match: Option<&'a str>,
     /// Raw `Host` value.
@@ -51,6 +53,7 @@ impl<'a> RequestHeaders<'a> {
         let mut out = RequestHeaders {
             accept_encoding: AcceptEncoding::IDENTITY_ONLY,
             range: None,
+            if_range: None,
             if_none_match: None,
             host: None,
         };
@@ -59,6 +62,8 @@ impl<'a> RequestHeaders<'a> {
                 &mut accept
             } else if name.eq_ignore_ascii_case("range") {
                 &mut out.range
+            } else if name.eq_ignore_ascii_case("if-range") {
+                &mut out.if_range
             } else if name.eq_ignore_ascii_case("if-none-match") {
                 &mut out.if_none_match
             } else if name.eq_ignore_ascii_case("host") {
@@ -83,6 +88,14 @@ pub fn if_none_match_matches(value: &str, etag: &str) -> bool {
     })
 }
 
+/// Whether a `Range` sent with this `If-Range` value applies to the representation tagged
+/// `etag` (quoted): RFC 9110 §13.1.5 asks for the strong comparison, so a weak tag never
+/// matches, and a date never does either (no `Last-Modified` is served to compare it with).
+/// When it does not match, the client wants the whole current representation, not a part of it.
+pub fn if_range_matches(value: &str, etag: &str) -> bool {
+    value.trim() == etag
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,6 +108,7 @@ mod tests {
             ("accept-encoding".to_string(), "br".to_string()),
             ("RANGE".to_string(), "bytes=1-".to_string()),
             ("If-None-Match".to_string(), "\"x\"".to_string()),
+            ("if-range".to_string(), "\"y\"".to_string()),
             ("Host".to_string(), "a.icp0.io".to_string()),
         ];
         let h = RequestHeaders::extract(&headers);
@@ -102,6 +116,7 @@ mod tests {
         assert_eq!(h.accept_encoding.weight(Encoding::Br), 0);
         assert_eq!(h.range, Some("bytes=1-"));
         assert_eq!(h.if_none_match, Some("\"x\""));
+        assert_eq!(h.if_range, Some("\"y\""));
         assert_eq!(h.host, Some("a.icp0.io"));
     }
 
@@ -113,6 +128,17 @@ mod tests {
         assert!(!if_none_match_matches("\"b\"", "\"a\""));
         assert!(!if_none_match_matches("a", "\"a\""));
         assert!(!if_none_match_matches("", "\"a\""));
+    }
+
+    #[test]
+    fn if_range_needs_the_same_strong_tag() {
+        assert!(if_range_matches("\"a\"", "\"a\""));
+        assert!(if_range_matches(" \"a\" ", "\"a\""));
+        assert!(!if_range_matches("W/\"a\"", "\"a\""));
+        assert!(!if_range_matches("\"b\"", "\"a\""));
+        assert!(!if_range_matches("*", "\"a\""));
+        assert!(!if_range_matches("Tue, 24 Nov 2026 10:00:00 GMT", "\"a\""));
+        assert!(!if_range_matches("", "\"a\""));
     }
 
     #[test]

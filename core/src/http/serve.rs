@@ -9,7 +9,7 @@
 use super::encoding::AcceptEncoding;
 use super::host;
 use super::range::{self, RangeError};
-use super::request::{if_none_match_matches, Method, RequestHeaders};
+use super::request::{if_none_match_matches, if_range_matches, Method, RequestHeaders};
 use super::url;
 use crate::certification::{
     Body, CertifiedResponse, Certifier, ContentSource, Encoding, RecordError, RecordView, Target, VariantEntry,
@@ -117,7 +117,8 @@ fn serve_v2(
 }
 
 /// GET/HEAD on an asset: 304 for a matching `If-None-Match`, 206 for a `Range` (the certified
-/// part containing its first byte), 416 for an unsatisfiable range, else 200, or the first 206
+/// part containing its first byte) unless an `If-Range` names another version, 416 for an
+/// unsatisfiable range, else 200, or the first 206
 /// part when the encoding spans several (`ic-http-gateway` then fetches the rest by `Range`).
 fn choose_for_asset<'a>(
     record: &'a RecordView<'_>,
@@ -130,7 +131,10 @@ fn choose_for_asset<'a>(
     } else if headers.if_none_match.is_some_and(|v| if_none_match_matches(v, &variant.etag())) {
         Some(variant.not_modified)
     } else {
-        let range = headers.range.map(|value| range::first_byte(value, variant.length));
+        let range = headers
+            .range
+            .filter(|_| headers.if_range.is_none_or(|tag| if_range_matches(tag, &variant.etag())))
+            .map(|value| range::first_byte(value, variant.length));
         match range {
             Some(Ok(Some(start))) => record.part(variant, start / CHUNK_SIZE)?,
             Some(Err(RangeError::Malformed | RangeError::Unsatisfiable { .. })) => Some(variant.unsatisfiable),

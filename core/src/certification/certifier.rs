@@ -368,7 +368,7 @@ impl Certifier {
         below: Option<&[u8]>,
         request_path: &str,
     ) -> Option<String> {
-        let expr_path = target.cert_path().expr_path_b64();
+        let expr_path = target.cert_path().expr_path_cbor();
         match target {
             Target::Asset { witness, record, .. } => {
                 let written;

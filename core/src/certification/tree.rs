@@ -44,7 +44,7 @@ pub enum CertPath<'a> {
 }
 
 impl CertPath<'_> {
-    /// The library's form of the path (the reference for [`CertPath::expr_path_b64`]).
+    /// The library's form of the path (the reference for [`CertPath::expr_path_cbor`]).
     #[cfg(test)]
     fn to_http(&self) -> HttpCertificationPath<'_> {
         match *self {
@@ -87,9 +87,10 @@ impl CertPath<'_> {
         Some(n)
     }
 
-    /// The CBOR+base64 `expr_path` of the `IC-Certificate` header, written directly per
-    /// request (no `Vec<String>` and no serde on the way; the path index stores none).
-    pub fn expr_path_b64(&self) -> String {
+    /// The self-describing CBOR of the `IC-Certificate` header's `expr_path` (base64-encoded
+    /// into the header value), written directly per request (no `Vec<String>` and no serde on
+    /// the way; the path index stores none).
+    pub fn expr_path_cbor(&self) -> Vec<u8> {
         let mut buf: [&[u8]; 16] = [&[]; 16];
         let owned;
         let segments = match self.segments_in(&mut buf) {
@@ -101,7 +102,7 @@ impl CertPath<'_> {
         };
         let mut cbor = Vec::with_capacity(64);
         tree_cbor::expr_path(segments, &mut cbor);
-        super::header_value::base64(&cbor)
+        cbor
     }
 }
 
@@ -247,12 +248,12 @@ impl Trees {
     /// The v2 `IC-Certificate` header value proving a response at the exact path `found`
     /// was written for, given the response's witness inside the path's set (`below`, see
     /// [`ResponseSet::witness_cbor`]).
-    pub fn v2_header_exact(&self, certificate: &[u8], found: &PathWitness, below: &[u8], expr_path_b64: &str) -> String {
+    pub fn v2_header_exact(&self, certificate: &[u8], found: &PathWitness, below: &[u8], expr_path: &[u8]) -> String {
         let mut tree = Vec::with_capacity(found.cbor.len() + below.len());
         tree.extend_from_slice(&found.cbor[..found.hole]);
         tree.extend_from_slice(below);
         tree.extend_from_slice(&found.cbor[found.hole..]);
-        super::header_value::v2(certificate, &tree, expr_path_b64)
+        super::header_value::v2(certificate, &tree, expr_path)
     }
 
     /// Removes every v2 response certified at `path` (and nothing below it).
@@ -311,10 +312,10 @@ impl Trees {
     /// The v2 `IC-Certificate` header value proving a response of the wildcard `scope` (a
     /// fallback page) for a request to `request_path`; `None` when the scope cannot cover the
     /// request or the tree cannot be read.
-    pub fn v2_header_wildcard(&self, certificate: &[u8], scope: &str, expr_path_b64: &str, request_path: &str) -> Option<String> {
+    pub fn v2_header_wildcard(&self, certificate: &[u8], scope: &str, expr_path: &[u8], request_path: &str) -> Option<String> {
         let mut tree = Vec::with_capacity(1024);
         self.wildcard_tree_cbor(scope, request_path, &mut tree)?;
-        Some(super::header_value::v2(certificate, &tree, expr_path_b64))
+        Some(super::header_value::v2(certificate, &tree, expr_path))
     }
 
     /// The header's self-describing CBOR tree `fork (pruned v1) (labeled "http_expr" witness)`
@@ -457,7 +458,8 @@ mod tests {
         let long = format!("/{}", "x".repeat(300));
         for path in ["/", "/a.html", "/docs/", "/docs/x/y.css", "//x//", "", "/é/ü.html", deep.as_str(), long.as_str()] {
             for cert_path in [CertPath::Exact(path), CertPath::Wildcard(path)] {
-                assert_eq!(cert_path.expr_path_b64(), cbor_encode_to_base64(&cert_path.to_http().to_expr_path()), "{path}");
+                let ours = BASE64.encode(cert_path.expr_path_cbor());
+                assert_eq!(ours, cbor_encode_to_base64(&cert_path.to_http().to_expr_path()), "{path}");
             }
         }
     }

@@ -41,7 +41,7 @@ struct Chosen<'a> {
     /// The content locator for [`Body::Stored`] bodies.
     locator: Option<Cow<'a, [u8]>>,
     /// The response's stored witness inside its asset's response set, when the record has it.
-    witness: Option<Vec<u8>>,
+    witness: Option<Cow<'a, [u8]>>,
 }
 
 /// Answers an `http_request` query. Never panics: malformed input gets a 4xx, an unreadable

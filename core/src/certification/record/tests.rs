@@ -73,7 +73,7 @@ fn assert_variant(view: &RecordView<'_>, built: &Variant, set: &ResponseSet, exp
         let (response, witness) = view.response_with_witness(span).unwrap();
         let mut expected = Vec::new();
         set.witness_cbor(&expression.hash, &response.hash, &mut expected);
-        prop_assert_eq!(witness, Some(expected));
+        prop_assert_eq!(witness.as_deref(), Some(&expected[..]));
     }
     Ok(())
 }

@@ -16,6 +16,9 @@ use std::borrow::Cow;
 /// and usually its first response, in one stable-memory read.
 const PREFIX_READ: usize = 768;
 
+/// A response with its stored witness inside the asset's response set, if the record has one.
+pub type Witnessed<'a> = (CertifiedResponse, Option<Cow<'a, [u8]>>);
+
 /// A byte range of a record (a response, a locator, or a part table); opaque outside this module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {
@@ -241,11 +244,21 @@ impl<'a> RecordView<'a> {
     }
 
     /// Decodes the response at `span` with its stored witness inside the asset's response set
-    /// (`None` for a page response, or when the record holds none).
-    pub fn response_with_witness(&self, span: Span) -> Result<(CertifiedResponse, Option<Vec<u8>>), RecordError> {
-        let bytes = self.span(span)?;
-        let (response, witness) = decode_response(&mut Reader::new(&bytes), self.expression).ok_or(malformed("response"))?;
-        Ok((response, (!witness.is_empty()).then(|| witness.to_vec())))
+    /// (`None` for a page response, or when the record holds none), borrowed from the bytes
+    /// read when the record was opened if they hold it.
+    pub fn response_with_witness(&self, span: Span) -> Result<Witnessed<'_>, RecordError> {
+        let unreadable = || malformed("response");
+        let (response, witness) = match self.span(span)? {
+            Cow::Borrowed(bytes) => {
+                let (response, witness) = decode_response(&mut Reader::new(bytes), self.expression).ok_or_else(unreadable)?;
+                (response, Cow::Borrowed(witness))
+            }
+            Cow::Owned(bytes) => {
+                let (response, witness) = decode_response(&mut Reader::new(&bytes), self.expression).ok_or_else(unreadable)?;
+                (response, Cow::Owned(witness.to_vec()))
+            }
+        };
+        Ok((response, (!witness.is_empty()).then_some(witness)))
     }
 
     /// The span of 206 part `index` of `entry`; `None` past the last part.

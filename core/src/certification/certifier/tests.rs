@@ -200,6 +200,24 @@ fn an_identical_reupload_moves_every_path_to_the_new_record() {
     assert!(matches!(c.c.lookup("/nope", &c.r), Ok(Target::Fallback { address: Some(a), .. }) if a == after.1));
 }
 
+/// Garbage in the tree's slots (stable memory corrupted) makes lookups fail with an error, which
+/// serving answers with a 500; nothing panics.
+#[test]
+fn a_corrupt_tree_is_an_error_not_a_panic() {
+    use ic_stable_structures::Memory;
+    let memory = ic_stable_structures::VectorMemory::default();
+    let mut c = Fixture::in_memory(ArenaMemory::new(memory.clone()));
+    c.apply([upsert("/a.html", true), upsert("/404.html", true)]).unwrap();
+    assert!(c.c.lookup("/a", &c.r).is_ok());
+    // Every node slot (past the 160-byte header) overwritten with bytes of no known kind.
+    let size = memory.size() * 65536;
+    memory.write(160, &vec![0xEE; (size - 160) as usize]);
+    for path in ["/a", "/a.html", "/missing", "/"] {
+        assert!(matches!(c.c.lookup(path, &c.r), Err(RecordError::Unindexed { .. })), "{path}");
+    }
+    assert!(c.c.certified_tree().is_err());
+}
+
 const KEYS: [&str; 10] = [
     "/index.html", "/a.html", "/a/index.html", "/a/404.html", "/404.html", "/a/b.css", "/b.html", "/b/index.html",
     "/a/b/404.html", "/a/b/c.html",

@@ -92,13 +92,21 @@ impl Prefixes {
 impl ResponseHasher {
     /// The hash of a response with `status`, `headers` and a body hashing to `body_hash`.
     pub fn hash(&mut self, status: u16, headers: &HeaderList, body_hash: &Hash) -> Hash {
+        let list = self.list(status, headers);
+        self.response(&list, body_hash)
+    }
+
+    /// The hash of a response whose status and headers hash to `list` (from
+    /// [`ResponseHasher::list`]; a GET and its HEAD share it) and whose body hashes to `body_hash`.
+    pub fn response(&mut self, list: &Hash, body_hash: &Hash) -> Hash {
         let mut key = [0u8; 64];
-        key[..32].copy_from_slice(&self.headers_hash(status, headers));
+        key[..32].copy_from_slice(list);
         key[32..].copy_from_slice(body_hash);
         *self.responses.entry(key).or_insert_with(|| Sha256::digest(key).into())
     }
 
-    fn headers_hash(&mut self, status: u16, headers: &HeaderList) -> Hash {
+    /// The representation-independent hash of `headers` plus `:ic-cert-status`.
+    pub fn list(&mut self, status: u16, headers: &HeaderList) -> Hash {
         let mut pairs: Vec<Pair> = Vec::with_capacity(headers.len() + 1);
         for (name, value) in headers {
             pairs.push(self.pair(name, value));
@@ -230,6 +238,11 @@ mod tests {
                 hasher.hash(404, &Vec::new(), &[0; 32]);
             }
             prop_assert_eq!(hasher.hash(status, &headers, &body_hash), expected);
+            // One list hash, several bodies (a GET and its HEAD).
+            let list = hasher.list(status, &headers);
+            prop_assert_eq!(hasher.response(&list, &body_hash), expected);
+            let other = response_hash_from_headers(&values, status, &[7; 32]);
+            prop_assert_eq!(hasher.response(&list, &[7; 32]), other);
         }
     }
 }

@@ -51,7 +51,21 @@ impl CertifiedResponse {
         body: Body,
         body_hash: &Hash,
     ) -> Self {
-        let hash = hasher.hash(status, &headers, body_hash);
+        let list = hasher.list(status, &headers);
+        CertifiedResponse::sharing(hasher, &list, status, headers, body, body_hash)
+    }
+
+    /// A response whose `status` and `headers` hash to `list`: a GET and its HEAD share it
+    /// (the HEAD then costs one sha256, not a header list's pairs, sort and lookups).
+    fn sharing(
+        hasher: &mut ResponseHasher,
+        list: &Hash,
+        status: u16,
+        headers: HeaderList,
+        body: Body,
+        body_hash: &Hash,
+    ) -> Self {
+        let hash = hasher.response(list, body_hash);
         CertifiedResponse { status, headers, body, hash }
     }
 }
@@ -145,12 +159,12 @@ fn build_variant(
     let derive = |kind| headers::derive(view, encoding, kind, expression);
     let representation = derive(HeaderKind::Representation { etag: true });
     let length = encoding.length;
+    let list = hasher.list(200, &representation);
     let full = (length <= CHUNK_SIZE).then(|| {
         let body = Body::Stored { start: 0, end: length };
-        CertifiedResponse::new(hasher, 200, representation.clone(), body, &encoding.sha256)
+        CertifiedResponse::sharing(hasher, &list, 200, representation.clone(), body, &encoding.sha256)
     });
-    // Right after the 200, so the hasher reuses its header-list hash.
-    let head = CertifiedResponse::new(hasher, 200, representation, Body::Empty, &empty);
+    let head = CertifiedResponse::sharing(hasher, &list, 200, representation, Body::Empty, &empty);
     let mut parts = Vec::new();
     let mut start = 0;
     while start < length {
@@ -218,8 +232,9 @@ impl FallbackPage {
             .map(|e| {
                 let headers = headers::derive(view, e, HeaderKind::Representation { etag: false }, &expression.text);
                 let body = Body::Stored { start: 0, end: e.length };
-                let full = CertifiedResponse::new(hasher, status, headers.clone(), body, &e.sha256);
-                let head = CertifiedResponse::new(hasher, status, headers, Body::Empty, &EMPTY_HASH);
+                let list = hasher.list(status, &headers);
+                let full = CertifiedResponse::sharing(hasher, &list, status, headers.clone(), body, &e.sha256);
+                let head = CertifiedResponse::sharing(hasher, &list, status, headers, Body::Empty, &EMPTY_HASH);
                 (e.encoding, full, head)
             })
             .collect();

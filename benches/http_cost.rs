@@ -155,8 +155,8 @@ fn main() {
     let heap_per_asset = upgraded.heap_bytes.saturating_sub(empty.heap_bytes) as f64 / REBUILD_ASSETS as f64;
     println!();
     println!(
-        "Extrapolated to {} assets (linear in the rebuild row of 19-character keys; it is not flat: the \
-         cost per asset grows with the count and the key length, see `scripts/bench.sh --upgrade-scale`): \
+        "Extrapolated to {} assets (linear in the rebuild row of 19-character keys; \
+         `scripts/bench.sh --upgrade-scale` measures more assets and longer keys): \
          post_upgrade {} instructions (limit {}), heap {:.2} GiB ({} bytes per asset after the upgrade, \
          heap {} bytes with no assets; a wasm32 heap holds at most 4 GiB).",
         human(SCALE_ASSETS),

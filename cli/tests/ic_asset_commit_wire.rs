@@ -8,14 +8,10 @@ mod support;
 
 use asset_canister_core::commit_wire;
 use asset_canister_core::types::{BatchOperationKind, CommitBatchArguments};
-use ic_agent::identity::BasicIdentity;
-use ic_agent::Agent;
-use ic_utils::interfaces::ManagementCanister;
-use ic_utils::Canister;
 use local_ic::server::LocalServer;
 use local_ic::state_dir::StateDir;
 use std::collections::BTreeSet;
-use support::{canister_module, incompressible, site_copy};
+use support::{incompressible, site_copy, Deployed};
 
 /// Which operation kinds a commit carried, and whether any content came in chunks or inline.
 #[derive(Debug, Default)]
@@ -48,21 +44,8 @@ impl Seen {
 async fn ic_asset_commit_arguments_take_the_fast_reader() {
     let state = tempfile::tempdir().expect("temp dir");
     let server = LocalServer::start_persistent(state.path(), 0).await.expect("local IC starts");
-    let agent = Agent::builder()
-        .with_url(server.url())
-        .with_identity(BasicIdentity::from_raw_key(&[9; 32]))
-        .build()
-        .expect("agent builds");
-    agent.fetch_root_key().await.expect("root key");
-    let management = ManagementCanister::create(&agent);
-    let (canister_id,) = management
-        .create_canister()
-        .as_provisional_create_with_amount(None)
-        .call_and_wait()
-        .await
-        .expect("canister created");
-    management.install_code(&canister_id, &canister_module()).call_and_wait().await.expect("module installed");
-    let canister = Canister::builder().with_agent(&agent).with_canister_id(canister_id).build().unwrap();
+    let ic = Deployed::on(server).await;
+    let canister = ic.canister();
     let logger = slog::Logger::root(slog::Discard, slog::o!());
 
     // First deploy: the sample site (headers, cache rules, gzip of text) and a file larger
@@ -84,7 +67,7 @@ async fn ic_asset_commit_arguments_take_the_fast_reader() {
     // A proposal (SNS-style deploy) of one more change.
     std::fs::write(site.path().join("proposed.txt"), b"proposed\n").unwrap();
     ic_asset::prepare_sync_for_proposal(&canister, &[site.path()], &logger, None).await.expect("proposal");
-    server.stop().await;
+    ic.server.stop().await;
 
     let (_, journal) = StateDir::open(state.path()).expect("journal readable");
     let mut seen = Seen::default();

@@ -16,6 +16,7 @@ use crate::types::{
     BatchOperationKind, ClearArguments, CommitBatchArguments, CreateAssetArguments, DeleteAssetArguments,
     HeaderField, SetAssetContentArguments, SetAssetPropertiesArguments, UnsetAssetContentArguments,
 };
+use crate::candid_values::Values;
 use candid::Nat;
 use serde_bytes::ByteBuf;
 
@@ -102,9 +103,9 @@ pub fn decode_commit_batch(bytes: &[u8]) -> Result<CommitBatchArguments, candid:
 /// and nothing after them. Public so that tests elsewhere can show an uploader's bytes take it.
 pub fn decode_known_table(bytes: &[u8]) -> Option<CommitBatchArguments> {
     if let Some(values) = bytes.strip_prefix(HEADER) {
-        read_arguments(&mut Reader(values), read_operation)
+        read_arguments(&mut Values(values), read_operation)
     } else {
-        read_arguments(&mut Reader(bytes.strip_prefix(JS_ASSETS_HEADER)?), read_js_assets_operation)
+        read_arguments(&mut Values(bytes.strip_prefix(JS_ASSETS_HEADER)?), read_js_assets_operation)
     }
 }
 
@@ -123,106 +124,28 @@ const JS_DELETE_ASSET: u64 = 2;
 const JS_SET_ASSET_CONTENT: u64 = 3;
 const JS_CLEAR: u64 = 4;
 
-/// A cursor over the values; every read fails (`None`) rather than panics or reads past the end.
-struct Reader<'a>(&'a [u8]);
+/// A `nat` (ids); values above 64 bits take `candid`'s path.
+fn nat(r: &mut Values<'_>) -> Option<Nat> {
+    r.leb().map(Nat::from)
+}
 
-impl<'a> Reader<'a> {
-    fn byte(&mut self) -> Option<u8> {
-        let (&first, rest) = self.0.split_first()?;
-        self.0 = rest;
-        Some(first)
-    }
+fn headers(r: &mut Values<'_>) -> Option<Vec<HeaderField>> {
+    r.vec(|r| Some((r.text()?, r.text()?)))
+}
 
-    /// An unsigned LEB128 that fits in 64 bits (longer or larger ones are left to `candid`).
-    fn leb(&mut self) -> Option<u64> {
-        let mut value = 0u64;
-        for shift in (0..64).step_by(7) {
-            let byte = self.byte()?;
-            let bits = u64::from(byte & 0x7f);
-            if shift == 63 && bits > 1 {
-                return None;
-            }
-            value |= bits << shift;
-            if byte & 0x80 == 0 {
-                return Some(value);
-            }
-        }
-        None
-    }
+fn nats(r: &mut Values<'_>) -> Option<Vec<Nat>> {
+    r.vec(nat)
+}
 
-    /// A `nat` (ids); values above 64 bits take `candid`'s path.
-    fn nat(&mut self) -> Option<Nat> {
-        self.leb().map(Nat::from)
-    }
-
-    /// A vector's length, refused when even one byte per element would overrun the input.
-    fn len(&mut self) -> Option<usize> {
-        let len = usize::try_from(self.leb()?).ok()?;
-        (len <= self.0.len()).then_some(len)
-    }
-
-    fn bytes(&mut self) -> Option<&'a [u8]> {
-        let len = self.len()?;
-        let (taken, rest) = self.0.split_at(len);
-        self.0 = rest;
-        Some(taken)
-    }
-
-    fn blob(&mut self) -> Option<ByteBuf> {
-        self.bytes().map(|bytes| ByteBuf::from(bytes.to_vec()))
-    }
-
-    fn text(&mut self) -> Option<String> {
-        std::str::from_utf8(self.bytes()?).ok().map(str::to_owned)
-    }
-
-    fn bool(&mut self) -> Option<bool> {
-        match self.byte()? {
-            0 => Some(false),
-            1 => Some(true),
-            _ => None,
-        }
-    }
-
-    fn nat64(&mut self) -> Option<u64> {
-        let (bytes, rest) = self.0.split_first_chunk::<8>()?;
-        self.0 = rest;
-        Some(u64::from_le_bytes(*bytes))
-    }
-
-    /// An `opt`: its tag, then the value when present. `Some(None)` is a well-formed absence.
-    fn opt<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
-        match self.byte()? {
-            0 => Some(None),
-            1 => read(self).map(Some),
-            _ => None,
-        }
-    }
-
-    fn headers(&mut self) -> Option<Vec<HeaderField>> {
-        let count = self.len()?;
-        let mut headers = Vec::with_capacity(count);
-        for _ in 0..count {
-            headers.push((self.text()?, self.text()?));
-        }
-        Some(headers)
-    }
-
-    fn nats(&mut self) -> Option<Vec<Nat>> {
-        let count = self.len()?;
-        let mut nats = Vec::with_capacity(count);
-        for _ in 0..count {
-            nats.push(self.nat()?);
-        }
-        Some(nats)
-    }
+fn blob(r: &mut Values<'_>) -> Option<ByteBuf> {
+    r.bytes().map(|bytes| ByteBuf::from(bytes.to_vec()))
 }
 
 fn read_arguments(
-    r: &mut Reader<'_>,
-    operation: fn(&mut Reader<'_>) -> Option<BatchOperationKind>,
+    r: &mut Values<'_>,
+    operation: fn(&mut Values<'_>) -> Option<BatchOperationKind>,
 ) -> Option<CommitBatchArguments> {
-    let batch_id = r.nat()?;
+    let batch_id = nat(r)?;
     let count = r.len()?;
     let mut operations = Vec::with_capacity(count);
     for _ in 0..count {
@@ -232,22 +155,22 @@ fn read_arguments(
 }
 
 /// One operation in [`HEADER`]'s types.
-fn read_operation(r: &mut Reader<'_>) -> Option<BatchOperationKind> {
+fn read_operation(r: &mut Values<'_>) -> Option<BatchOperationKind> {
     Some(match r.leb()? {
         SET_ASSET_PROPERTIES => BatchOperationKind::SetAssetProperties(SetAssetPropertiesArguments {
             key: r.text()?,
-            headers: r.opt(|r| r.opt(Reader::headers))?,
-            is_aliased: r.opt(|r| r.opt(Reader::bool))?,
-            allow_raw_access: r.opt(|r| r.opt(Reader::bool))?,
-            max_age: r.opt(|r| r.opt(Reader::nat64))?,
+            headers: r.opt(|r| r.opt(headers))?,
+            is_aliased: r.opt(|r| r.opt(Values::bool))?,
+            allow_raw_access: r.opt(|r| r.opt(Values::bool))?,
+            max_age: r.opt(|r| r.opt(Values::nat64))?,
         }),
         CREATE_ASSET => BatchOperationKind::CreateAsset(CreateAssetArguments {
             key: r.text()?,
             content_type: r.text()?,
-            headers: r.opt(Reader::headers)?,
-            allow_raw_access: r.opt(Reader::bool)?,
-            max_age: r.opt(Reader::nat64)?,
-            enable_aliasing: r.opt(Reader::bool)?,
+            headers: r.opt(headers)?,
+            allow_raw_access: r.opt(Values::bool)?,
+            max_age: r.opt(Values::nat64)?,
+            enable_aliasing: r.opt(Values::bool)?,
         }),
         UNSET_ASSET_CONTENT => BatchOperationKind::UnsetAssetContent(UnsetAssetContentArguments {
             key: r.text()?,
@@ -256,10 +179,10 @@ fn read_operation(r: &mut Reader<'_>) -> Option<BatchOperationKind> {
         DELETE_ASSET => BatchOperationKind::DeleteAsset(DeleteAssetArguments { key: r.text()? }),
         SET_ASSET_CONTENT => BatchOperationKind::SetAssetContent(SetAssetContentArguments {
             key: r.text()?,
-            sha256: r.opt(Reader::blob)?,
-            chunk_ids: r.nats()?,
+            sha256: r.opt(blob)?,
+            chunk_ids: nats(r)?,
             content_encoding: r.text()?,
-            last_chunk: r.opt(Reader::blob)?,
+            last_chunk: r.opt(blob)?,
         }),
         CLEAR => BatchOperationKind::Clear(ClearArguments {}),
         _ => return None,
@@ -268,12 +191,12 @@ fn read_operation(r: &mut Reader<'_>) -> Option<BatchOperationKind> {
 
 /// One operation in [`JS_ASSETS_HEADER`]'s types; the fields they lack are absent (`None`), as
 /// `candid` reads a missing `opt` field.
-fn read_js_assets_operation(r: &mut Reader<'_>) -> Option<BatchOperationKind> {
+fn read_js_assets_operation(r: &mut Values<'_>) -> Option<BatchOperationKind> {
     Some(match r.leb()? {
         JS_CREATE_ASSET => BatchOperationKind::CreateAsset(CreateAssetArguments {
             key: r.text()?,
             content_type: r.text()?,
-            headers: r.opt(Reader::headers)?,
+            headers: r.opt(headers)?,
             max_age: None,
             enable_aliasing: None,
             allow_raw_access: None,
@@ -285,8 +208,8 @@ fn read_js_assets_operation(r: &mut Reader<'_>) -> Option<BatchOperationKind> {
         JS_DELETE_ASSET => BatchOperationKind::DeleteAsset(DeleteAssetArguments { key: r.text()? }),
         JS_SET_ASSET_CONTENT => BatchOperationKind::SetAssetContent(SetAssetContentArguments {
             key: r.text()?,
-            sha256: r.opt(Reader::blob)?,
-            chunk_ids: r.nats()?,
+            sha256: r.opt(blob)?,
+            chunk_ids: nats(r)?,
             content_encoding: r.text()?,
             last_chunk: None,
         }),

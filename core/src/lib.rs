@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 pub mod batch;
+mod candid_values;
 pub mod certification;
 pub mod changes;
 pub mod commit_wire;

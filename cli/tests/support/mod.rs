@@ -101,7 +101,11 @@ pub struct Deployed {
 impl Deployed {
     /// Starts a server on a free port, creates a canister and installs `dist/` into it.
     pub async fn start() -> Self {
-        let server = LocalServer::start(LocalIc::new(), 0).await.expect("local IC starts");
+        Self::on(LocalServer::start(LocalIc::new(), 0).await.expect("local IC starts")).await
+    }
+
+    /// Creates a canister on `server` and installs `dist/` into it.
+    pub async fn on(server: LocalServer) -> Self {
         let agent = Agent::builder()
             .with_url(server.url())
             .with_identity(BasicIdentity::from_raw_key(&[7; 32]))

@@ -9,6 +9,7 @@
 //! against `candid` itself); anything the fast reader does not recognise goes to `candid`.
 
 use super::{HttpRequest, HttpResponse};
+use crate::candid_values::Values;
 use serde_bytes::ByteBuf;
 
 /// `DIDL`, the type table of [`HttpResponse`] as `candid` writes it, one argument of type 0.
@@ -102,49 +103,8 @@ fn write_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(bytes);
 }
 
-/// A cursor over the values of a request; every read fails (`None`) rather than panics.
-struct Reader<'a>(&'a [u8]);
-
-impl<'a> Reader<'a> {
-    fn byte(&mut self) -> Option<u8> {
-        let (&first, rest) = self.0.split_first()?;
-        self.0 = rest;
-        Some(first)
-    }
-
-    fn leb(&mut self) -> Option<u64> {
-        let mut value = 0u64;
-        for shift in (0..64).step_by(7) {
-            let byte = self.byte()?;
-            let bits = u64::from(byte & 0x7f);
-            if shift == 63 && bits > 1 {
-                return None;
-            }
-            value |= bits << shift;
-            if byte & 0x80 == 0 {
-                return Some(value);
-            }
-        }
-        None
-    }
-
-    fn bytes(&mut self) -> Option<&'a [u8]> {
-        let len = usize::try_from(self.leb()?).ok()?;
-        if len > self.0.len() {
-            return None;
-        }
-        let (taken, rest) = self.0.split_at(len);
-        self.0 = rest;
-        Some(taken)
-    }
-
-    fn text(&mut self) -> Option<String> {
-        std::str::from_utf8(self.bytes()?).ok().map(str::to_owned)
-    }
-}
-
 fn read_request(values: &[u8]) -> Option<HttpRequest> {
-    let mut r = Reader(values);
+    let mut r = Values(values);
     let url = r.text()?;
     let method = r.text()?;
     let body = ByteBuf::from(r.bytes()?.to_vec());

@@ -43,11 +43,11 @@ pub enum CertPath<'a> {
     Wildcard(&'a str),
 }
 
-impl CertPath<'_> {
+impl<'a> CertPath<'a> {
     /// The library's form of the path (the reference for [`CertPath::expr_path_cbor`]).
     #[cfg(test)]
-    fn to_http(&self) -> HttpCertificationPath<'_> {
-        match *self {
+    fn to_http(self) -> HttpCertificationPath<'a> {
+        match self {
             CertPath::Exact(p) => HttpCertificationPath::exact(p),
             CertPath::Wildcard(p) => HttpCertificationPath::wildcard(p),
         }
@@ -394,11 +394,11 @@ mod tests {
 
     fn paths() -> Vec<(CertPath<'static>, Vec<Hash>)> {
         vec![
-            (CertPath::Exact("/a.html".into()), vec![[2; 32], [3; 32]]),
-            (CertPath::Exact("/docs/".into()), vec![[4; 32]]),
-            (CertPath::Wildcard("/".into()), vec![[5; 32], [6; 32]]),
-            (CertPath::Wildcard("/docs".into()), vec![[7; 32]]),
-            (CertPath::Exact("/docs/x/y.css".into()), vec![[8; 32], [9; 32], [10; 32]]),
+            (CertPath::Exact("/a.html"), vec![[2; 32], [3; 32]]),
+            (CertPath::Exact("/docs/"), vec![[4; 32]]),
+            (CertPath::Wildcard("/"), vec![[5; 32], [6; 32]]),
+            (CertPath::Wildcard("/docs"), vec![[7; 32]]),
+            (CertPath::Exact("/docs/x/y.css"), vec![[8; 32], [9; 32], [10; 32]]),
         ]
     }
 
@@ -425,10 +425,10 @@ mod tests {
         let sets: Vec<(CertPath<'static>, ResponseSet)> = paths().into_iter().map(|(p, h)| (p, ResponseSet::new(&EXPR, &h))).collect();
         let set_of = |path: &CertPath| &sets.iter().find(|(p, _)| p == path).unwrap().1;
         for (path, request, hash) in [
-            (CertPath::Exact("/a.html".into()), "/a.html", [3; 32]),
-            (CertPath::Exact("/docs/x/y.css".into()), "/docs/x/y.css", [9; 32]),
-            (CertPath::Wildcard("/docs".into()), "/docs/missing/page", [7; 32]),
-            (CertPath::Wildcard("/".into()), "/nothing", [5; 32]),
+            (CertPath::Exact("/a.html"), "/a.html", [3; 32]),
+            (CertPath::Exact("/docs/x/y.css"), "/docs/x/y.css", [9; 32]),
+            (CertPath::Wildcard("/docs"), "/docs/missing/page", [7; 32]),
+            (CertPath::Wildcard("/"), "/nothing", [5; 32]),
         ] {
             let ours = trees.v2_tree(&path, set_of(&path), &hash, request).unwrap();
             let http_path = path.to_http();
@@ -496,7 +496,7 @@ mod tests {
     fn root_hash_is_the_digest_of_both_witnesses() {
         let mut trees = Trees::default();
         trees.set_v1("/a.html", Some([7; 32])).unwrap();
-        let path = CertPath::Exact("/a.html".into());
+        let path = CertPath::Exact("/a.html");
         let set = ResponseSet::new(&EXPR, [&[2; 32]]);
         trees.insert(&path, &set, 0).unwrap();
         trees.rehash().unwrap();
@@ -512,7 +512,7 @@ mod tests {
     #[test]
     fn reinserting_a_path_replaces_its_responses() {
         let mut trees = Trees::default();
-        let path = CertPath::Exact("/a".into());
+        let path = CertPath::Exact("/a");
         trees.insert(&path, &ResponseSet::new(&EXPR, [&[2; 32], &[3; 32]]), 0).unwrap();
         trees.insert(&path, &ResponseSet::new(&EXPR, [&[4; 32]]), 0).unwrap();
         let mut fresh = Trees::default();
@@ -525,7 +525,7 @@ mod tests {
     fn full_tree_digest_is_the_root_hash() {
         let mut trees = Trees::default();
         trees.set_v1("/a.html", Some([7; 32])).unwrap();
-        trees.insert(&CertPath::Wildcard("/".into()), &ResponseSet::new(&EXPR, [&[2; 32]]), 0).unwrap();
+        trees.insert(&CertPath::Wildcard("/"), &ResponseSet::new(&EXPR, [&[2; 32]]), 0).unwrap();
         trees.rehash().unwrap();
         let bytes = trees.full_tree_cbor().unwrap();
         assert_eq!(&bytes[..3], &[0xd9, 0xd9, 0xf7]);
@@ -537,7 +537,7 @@ mod tests {
     fn remove_restores_the_previous_root() {
         let mut trees = Trees::default();
         let before = trees.root_hash();
-        let path = CertPath::Wildcard("/docs".into());
+        let path = CertPath::Wildcard("/docs");
         trees.insert(&path, &ResponseSet::new(&EXPR, [&[2; 32], &[3; 32]]), 0).unwrap();
         trees.set_v1("/x", Some([1; 32])).unwrap();
         assert_ne!(trees.rehash().unwrap(), before);
@@ -561,9 +561,9 @@ mod tests {
         assert_eq!(reopened.root_hash(), root);
         assert_eq!(reopened.leaves(), trees.leaves());
         let set = ResponseSet::new(&EXPR, &[[7; 32]]);
-        let path = CertPath::Wildcard("/docs".into());
+        let path = CertPath::Wildcard("/docs");
         assert_eq!(reopened.v2_tree(&path, &set, &[7; 32], "/docs/x"), trees.v2_tree(&path, &set, &[7; 32], "/docs/x"));
-        let path = CertPath::Exact("/docs/x/y.css".into());
+        let path = CertPath::Exact("/docs/x/y.css");
         let set = ResponseSet::new(&EXPR, &[[8; 32], [9; 32], [10; 32]]);
         assert_eq!(reopened.v2_tree(&path, &set, &[9; 32], "/docs/x/y.css"), trees.v2_tree(&path, &set, &[9; 32], "/docs/x/y.css"));
         assert_eq!(reopened.v2_tree(&path, &set, &[9; 32], "/docs/x/y.css").unwrap().digest(), root);
@@ -572,7 +572,7 @@ mod tests {
         let full: HashTree = serde_cbor::from_slice(&reopened.full_tree_cbor().unwrap()).unwrap();
         let terminator: Vec<&[u8]> = [&[PATH_PREFIX_BYTES][..], &path.segments()].concat();
         assert_eq!(full.lookup_subtree(&terminator), ic_certification::SubtreeLookupResult::Found(pruned(set.0.hash())));
-        let below_wildcard = [&PATH_PREFIX_BYTES[..], b"docs", b"<*>", &EXPR[..], b"", &[7; 32][..]];
+        let below_wildcard = [PATH_PREFIX_BYTES, b"docs", b"<*>", &EXPR[..], b"", &[7; 32][..]];
         assert!(matches!(full.lookup_path(below_wildcard), LookupResult::Found(_)));
         assert_eq!(reopened.find_exact("/docs/x/y.css").unwrap().map(|f| f.aux), Some(0));
         assert!(reopened.find_exact("/docs/x/z.css").unwrap().is_none());

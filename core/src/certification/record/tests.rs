@@ -44,7 +44,7 @@ fn asset() -> impl Strategy<Value = AssetView> {
 
 fn root_of(set: &ResponseSet) -> Hash {
     let mut trees = Trees::default();
-    trees.insert(&CertPath::Exact("/x".into()), set, 0).unwrap();
+    trees.insert(&CertPath::Exact("/x"), set, 0).unwrap();
     trees.rehash().unwrap()
 }
 

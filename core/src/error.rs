@@ -134,6 +134,11 @@ pub enum Error {
     },
 }
 
+/// Most custom headers an asset may carry.
+pub const MAX_CUSTOM_HEADERS: usize = 1_000;
+/// Longest custom header name, in bytes.
+pub const MAX_HEADER_NAME_BYTES: usize = 8_192;
+
 /// Why one batch operation is invalid.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum OperationError {
@@ -170,6 +175,18 @@ pub enum OperationError {
         encoding: String,
         /// Its length.
         len: usize,
+    },
+    /// Custom headers the canister could not serve: more than [`MAX_CUSTOM_HEADERS`] of them,
+    /// or a name longer than [`MAX_HEADER_NAME_BYTES`] (no HTTP gateway or browser accepts
+    /// either, and the stored response layout has room for neither).
+    #[error("headers of {key}: {count} headers, longest name {longest_name} bytes (at most {MAX_CUSTOM_HEADERS} headers, names of at most {MAX_HEADER_NAME_BYTES} bytes)")]
+    HeadersTooLarge {
+        /// The key.
+        key: String,
+        /// How many headers were given.
+        count: usize,
+        /// The longest name's length in bytes.
+        longest_name: usize,
     },
     /// The content's sha256 differs from the one given.
     #[error("sha256 mismatch for {key} ({encoding}): given {given}, content hashes to {actual}")]

@@ -16,12 +16,12 @@ use crate::certification::CHUNK_SIZE;
 use crate::changes::Changes;
 use crate::chunk_hashing::{ChunkHashing, ChunkList};
 use crate::content_hash::{ContentHasher, ContentHashes};
-use crate::error::{Error, OperationError};
+use crate::error::{Error, OperationError, MAX_CUSTOM_HEADERS, MAX_HEADER_NAME_BYTES};
 use crate::evidence::normalize_headers;
 use crate::store::blob::Extent;
 use crate::store::records::{AssetRecord, EncodingRecord};
 use crate::store::Store;
-use crate::types::{BatchOperationKind, CreateAssetArguments, SetAssetPropertiesArguments};
+use crate::types::{BatchOperationKind, CreateAssetArguments, HeaderField, SetAssetPropertiesArguments};
 use ic_stable_structures::Memory;
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -157,6 +157,7 @@ fn validate_one<M: Memory>(
             if view.exists(&a.key) {
                 return Err(OperationError::AssetExists { key: a.key.clone() });
             }
+            check_headers(&a.key, a.headers.as_deref())?;
             view.overlay.insert(a.key.clone(), true);
             Step::Create(a.key.clone(), new_record(a))
         }
@@ -218,9 +219,20 @@ fn validate_one<M: Memory>(
         }
         BatchOperationKind::SetAssetProperties(a) => {
             need(view, &a.key)?;
+            check_headers(&a.key, a.headers.as_ref().and_then(Option::as_deref))?;
             Step::SetProperties(a.clone())
         }
     })
+}
+
+/// Refuses custom headers beyond what a served response can carry.
+fn check_headers(key: &str, headers: Option<&[HeaderField]>) -> Result<(), OperationError> {
+    let headers = headers.unwrap_or_default();
+    let longest_name = headers.iter().map(|(name, _)| name.len()).max().unwrap_or(0);
+    if headers.len() > MAX_CUSTOM_HEADERS || longest_name > MAX_HEADER_NAME_BYTES {
+        return Err(OperationError::HeadersTooLarge { key: key.to_string(), count: headers.len(), longest_name });
+    }
+    Ok(())
 }
 
 /// The chunk sequences a plan still needs hashed, for [`ChunkHashing::advance`].

@@ -31,15 +31,18 @@ fn bytes(mem: &VectorMemory) -> Vec<u8> {
 fn sha(b: &[u8]) -> ByteBuf {
     ByteBuf::from(Sha256::digest(b).to_vec())
 }
-fn create(key: &str) -> BatchOperationKind {
-    BatchOperationKind::CreateAsset(CreateAssetArguments {
+fn create_args(key: &str) -> CreateAssetArguments {
+    CreateAssetArguments {
         key: key.into(),
         content_type: "text/plain".into(),
         max_age: Some(60),
         headers: Some(vec![("x-b".into(), "2".into()), ("x-a".into(), "1".into())]),
         enable_aliasing: None,
         allow_raw_access: Some(true),
-    })
+    }
+}
+fn create(key: &str) -> BatchOperationKind {
+    BatchOperationKind::CreateAsset(create_args(key))
 }
 fn set(key: &str, chunks: &[Nat], last: Option<&[u8]>, sha256: Option<ByteBuf>) -> BatchOperationKind {
     BatchOperationKind::SetAssetContent(SetAssetContentArguments {
@@ -151,6 +154,34 @@ fn invalid_commit_names_the_operation_and_changes_nothing() {
             OperationError::AssetExists { key: "/a".into() },
         ),
     ];
+    let with_headers = |key: &str, headers: Vec<(String, String)>| {
+        BatchOperationKind::CreateAsset(CreateAssetArguments { headers: Some(headers), ..create_args(key) })
+    };
+    let long_name = "x".repeat(70_000);
+    let many: Vec<(String, String)> = (0..1_001).map(|i| (format!("x-{i}"), String::new())).collect();
+    let cases = cases.into_iter().chain([
+        (
+            vec![create("/new"), with_headers("/h", vec![(long_name.clone(), "v".into())])],
+            1,
+            OperationError::HeadersTooLarge { key: "/h".into(), count: 1, longest_name: 70_000 },
+        ),
+        (
+            vec![with_headers("/h", many)],
+            0,
+            OperationError::HeadersTooLarge { key: "/h".into(), count: 1_001, longest_name: 6 },
+        ),
+        (
+            vec![BatchOperationKind::SetAssetProperties(SetAssetPropertiesArguments {
+                key: "/a".into(),
+                max_age: None,
+                headers: Some(Some(vec![(long_name, "v".into())])),
+                allow_raw_access: None,
+                is_aliased: None,
+            })],
+            0,
+            OperationError::HeadersTooLarge { key: "/a".into(), count: 1, longest_name: 70_000 },
+        ),
+    ]);
     for (ops, index, reason) in cases {
         assert_eq!(commit(&mut s, b.clone(), ops), Err(Error::Operation { index, reason }));
         assert!(bytes(&mem) == before, "state changed by a failed commit");

@@ -87,21 +87,22 @@ impl<'a> CertPath<'a> {
         Some(n)
     }
 
+    /// Calls `f` with the segments, on the stack when they fit [`CertPath::segments_in`]'s
+    /// buffer (serving allocates nothing for them).
+    fn with_segments<R>(&self, f: impl FnOnce(&[&[u8]]) -> R) -> R {
+        let mut buf: [&[u8]; 16] = [&[]; 16];
+        match self.segments_in(&mut buf) {
+            Some(n) => f(&buf[..n]),
+            None => f(&self.segments()),
+        }
+    }
+
     /// The self-describing CBOR of the `IC-Certificate` header's `expr_path` (base64-encoded
     /// into the header value), written directly per request (no `Vec<String>` and no serde on
     /// the way; the path index stores none).
     pub fn expr_path_cbor(&self) -> Vec<u8> {
-        let mut buf: [&[u8]; 16] = [&[]; 16];
-        let owned;
-        let segments = match self.segments_in(&mut buf) {
-            Some(n) => &buf[..n],
-            None => {
-                owned = self.segments();
-                &owned[..]
-            }
-        };
         let mut cbor = Vec::with_capacity(64);
-        tree_cbor::expr_path(segments, &mut cbor);
+        self.with_segments(|segments| tree_cbor::expr_path(segments, &mut cbor));
         cbor
     }
 }
@@ -232,16 +233,7 @@ impl Trees {
         tree_cbor::labeled_head(PATH_PREFIX_BYTES, &mut cbor);
         let met = Cell::new(None);
         let mark = |aux: u64, out: &mut Vec<u8>| met.set(Some((aux, out.len())));
-        let mut buf: [&[u8]; 16] = [&[]; 16];
-        let owned;
-        let segments = match path.segments_in(&mut buf) {
-            Some(n) => &buf[..n],
-            None => {
-                owned = path.segments();
-                &owned[..]
-            }
-        };
-        self.tree.witness_cbor_onto(Root::Expr, segments, &mark, &mut cbor)?;
+        path.with_segments(|segments| self.tree.witness_cbor_onto(Root::Expr, segments, &mark, &mut cbor))?;
         Ok(met.get().map(|(aux, hole)| PathWitness { cbor, hole, aux }))
     }
 

@@ -20,6 +20,7 @@ mod paths;
 mod record;
 mod response_hash;
 mod responses;
+mod sha256_batch;
 mod stable_tree;
 mod state_sync;
 mod tree;

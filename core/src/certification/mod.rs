@@ -19,6 +19,7 @@ mod memory_records;
 mod paths;
 mod record;
 mod response_hash;
+mod response_set;
 mod responses;
 mod sha256_batch;
 mod stable_tree;

@@ -41,7 +41,7 @@ use super::input::Encoding;
 use super::response_hash::same;
 use super::responses::{AssetResponses, Body, CertifiedResponse, Expression, FallbackPage};
 use super::stable_tree::StableTreeError;
-use super::tree::ResponseSet;
+use super::response_set::ResponseSet;
 use ic_certification::Hash;
 use thiserror::Error;
 

@@ -8,7 +8,7 @@
 
 use super::headers::{self, HeaderKind, HeaderList};
 use super::response_hash::ResponseHasher;
-use super::tree::ResponseSet;
+use super::response_set::ResponseSet;
 use super::input::{AssetView, Encoding, EncodingView};
 use super::{CertifyError, CHUNK_SIZE};
 use ic_certification::Hash;

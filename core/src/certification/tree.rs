@@ -20,6 +20,7 @@
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use super::stable_tree::{ArenaMemory, Root, StableTree, StableTreeError, Value};
+use super::response_set::ResponseSet;
 use super::treap::Tree;
 use super::tree_cbor;
 use std::cell::Cell;
@@ -107,39 +108,6 @@ impl<'a> CertPath<'a> {
     }
 }
 
-/// The hashed subtree certifying a set of responses under one path terminator:
-/// `expr_hash / "" / response_hash` for each response (response-only certifications).
-#[derive(Debug, Clone)]
-pub struct ResponseSet(Tree);
-
-impl ResponseSet {
-    /// Builds (and hashes) the subtree once.
-    pub fn new<'h>(expr_hash: &Hash, hashes: impl IntoIterator<Item = &'h Hash>) -> ResponseSet {
-        let mut tree = Tree::default();
-        for hash in hashes {
-            tree.insert(&[expr_hash.to_vec(), Vec::new(), hash.to_vec()], Tree::Leaf(Vec::new()));
-        }
-        tree.rehash();
-        ResponseSet(tree)
-    }
-
-    /// Appends the CBOR witness of the response `hash` inside the set
-    /// (`expr_hash / "" / hash`): what a v2 header proves below the path's terminator.
-    pub fn witness_cbor(&self, expr_hash: &Hash, hash: &Hash, out: &mut Vec<u8>) {
-        self.0.witness_cbor(&[&expr_hash[..], &[], &hash[..]], out);
-    }
-
-    /// Appends the persisted form: every node with its hash, see [`Tree::encode`].
-    pub fn encode(&self, out: &mut Vec<u8>) {
-        self.0.encode(out);
-    }
-
-    /// Reads a set written by [`ResponseSet::encode`], hashes included; `None` on malformed bytes.
-    pub fn decode(input: &mut super::record::Reader<'_>) -> Option<ResponseSet> {
-        Tree::decode(input).map(ResponseSet)
-    }
-}
-
 /// An exact path found in the v2 tree, with its header tree written on the way down: the
 /// self-describing CBOR of `fork (pruned v1) (labeled "http_expr" witness)` with a hole where
 /// the witness of the served response inside the path's response set goes.
@@ -204,15 +172,15 @@ impl Trees {
         // Re-certifying identical responses (an unchanged alias, a re-uploaded file) would only
         // dirty the walk down to them; the record may still have moved.
         match self.tree.value_hash_aux(Root::Expr, &segments)? {
-            Some((hash, old)) if hash == responses.0.hash() => {
+            Some((hash, old)) if hash == responses.root_hash() => {
                 if old != aux {
                     self.tree.set_aux(Root::Expr, &segments, aux)?;
                 }
                 Ok(())
             }
             _ => match path {
-                CertPath::Exact(_) => self.tree.insert(Root::Expr, &segments, Value::Tree(&Tree::Pruned(responses.0.hash())), aux),
-                CertPath::Wildcard(_) => self.tree.insert(Root::Expr, &segments, Value::Tree(&responses.0), aux),
+                CertPath::Exact(_) => self.tree.insert(Root::Expr, &segments, Value::Tree(&Tree::Pruned(responses.root_hash())), aux),
+                CertPath::Wildcard(_) => self.tree.insert(Root::Expr, &segments, Value::Tree(responses.tree()), aux),
             },
         }
     }
@@ -560,10 +528,10 @@ mod tests {
         assert_eq!(reopened.v2_tree(&path, &set, &[9; 32], "/docs/x/y.css"), trees.v2_tree(&path, &set, &[9; 32], "/docs/x/y.css"));
         assert_eq!(reopened.v2_tree(&path, &set, &[9; 32], "/docs/x/y.css").unwrap().digest(), root);
         // The arena holds only the exact path's set hash; a wildcard's whole set.
-        assert_eq!(reopened.tree.value_hash_aux(Root::Expr, &path.segments()).unwrap(), Some((set.0.hash(), 0)));
+        assert_eq!(reopened.tree.value_hash_aux(Root::Expr, &path.segments()).unwrap(), Some((set.root_hash(), 0)));
         let full: HashTree = serde_cbor::from_slice(&reopened.full_tree_cbor().unwrap()).unwrap();
         let terminator: Vec<&[u8]> = [&[PATH_PREFIX_BYTES][..], &path.segments()].concat();
-        assert_eq!(full.lookup_subtree(&terminator), ic_certification::SubtreeLookupResult::Found(pruned(set.0.hash())));
+        assert_eq!(full.lookup_subtree(&terminator), ic_certification::SubtreeLookupResult::Found(pruned(set.root_hash())));
         let below_wildcard = [PATH_PREFIX_BYTES, b"docs", b"<*>", &EXPR[..], b"", &[7; 32][..]];
         assert!(matches!(full.lookup_path(below_wildcard), LookupResult::Found(_)));
         assert_eq!(reopened.find_exact("/docs/x/y.css").unwrap().map(|f| f.aux), Some(0));

@@ -3,7 +3,8 @@ use crate::certification::input::{AssetView, ContentSource, EncodingView, Record
 use crate::certification::memory_records::Records;
 use crate::certification::response_hash::ResponseHasher;
 use crate::certification::responses::Variant;
-use crate::certification::tree::{CertPath, ResponseSet, Trees};
+use crate::certification::response_set::ResponseSet;
+use crate::certification::tree::{CertPath, Trees};
 use crate::certification::CHUNK_SIZE;
 use proptest::prelude::*;
 

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::certification::input::{ContentSource, Encoding};
 use crate::certification::responses::{Body, CertifiedResponse, Expression, NOT_FOUND_BODY};
-use crate::certification::tree::ResponseSet;
+use crate::certification::response_set::ResponseSet;
 use ic_certification::Hash;
 use std::borrow::Cow;
 

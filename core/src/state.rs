@@ -107,7 +107,6 @@ pub struct State<M: Memory> {
     batches: Batches<VM<M>>,
     permissions: Permissions<VM<M>>,
     settings: StableCell<Settings, VM<M>>,
-    records: RecordStore<VM<M>>,
     cert_tree: VM<M>,
     evidence: HashMap<u64, EvidenceComputation>,
     hashing: ChunkHashing,
@@ -128,7 +127,7 @@ impl<M: Memory> State<M> {
             m(ids::BLOB_END),
         );
         State {
-            store: Store::init(m(ids::ASSETS), blob),
+            store: Store::init(m(ids::ASSETS), blob, RecordStore::init(m(ids::RECORDS), m(ids::RECORD_INDEX))),
             batches: Batches::init(
                 m(ids::META),
                 m(ids::BATCHES),
@@ -138,7 +137,6 @@ impl<M: Memory> State<M> {
             ),
             permissions: Permissions::init(m(ids::PERMISSIONS)),
             settings: StableCell::init(m(ids::SETTINGS), Settings::default()),
-            records: RecordStore::init(m(ids::RECORDS), m(ids::RECORD_INDEX)),
             cert_tree: m(ids::CERT_TREE),
             evidence: HashMap::new(),
             hashing: ChunkHashing::default(),
@@ -588,17 +586,17 @@ impl<M: Memory> State<M> {
     /// Stores `bytes` as the certification record of `key` (opaque bytes owned by
     /// `certification`), freeing the one it replaces; returns its address.
     pub fn put_record(&mut self, key: &str, bytes: &[u8]) -> Result<u64, RecordRegionError> {
-        self.records.write(key, bytes)
+        self.store.write_record(key, bytes)
     }
 
     /// Frees the certification record of `key`, if any.
     pub fn remove_record(&mut self, key: &str) {
-        self.records.remove(key);
+        self.store.remove_record(key);
     }
 
     /// Frees every certification record (after a clear).
     pub fn clear_records(&mut self) {
-        self.records.clear();
+        self.store.clear_records();
     }
 
     /// The memory holding the certification trees (its layout is `certification`'s).
@@ -611,28 +609,28 @@ impl<M: Memory> State<M> {
 
     /// The address of `key`'s certification record, if it has one.
     pub fn record_address(&self, key: &str) -> Option<u64> {
-        self.records.address(key)
+        self.store.record_address(key)
     }
 
     /// Number of certification records.
     pub fn record_count(&self) -> u64 {
-        self.records.count()
+        self.store.record_count()
     }
 
     /// Keys with the addresses of their certification records, after `after` (from the first
     /// if `None`), at most `limit`, in key order.
     pub fn record_addresses_after(&self, after: Option<&str>, limit: usize) -> Vec<(String, u64)> {
-        self.records.addresses_after(after, limit)
+        self.store.record_addresses_after(after, limit)
     }
 
     /// The first `max` bytes of the record at `address` (fewer if it is shorter) and its length.
     pub fn record_prefix(&self, address: u64, max: usize) -> Result<(Vec<u8>, u32), RecordRegionError> {
-        self.records.region().read_prefix(address, max)
+        self.store.record_region().read_prefix(address, max)
     }
 
     /// Fills `buf` with the bytes from `offset` of the record at `address`.
     pub fn record_bytes(&self, address: u64, offset: u64, buf: &mut [u8]) -> Result<(), RecordRegionError> {
-        self.records.region().read(address, offset, buf)
+        self.store.record_region().read(address, offset, buf)
     }
 
     /// Bytes `[from, end)` of the content an [`EncodingView::locator`] designates; `None` when

@@ -342,7 +342,7 @@ impl Certifier {
     }
 
     /// The key of the asset `target` serves (the path itself or the alias target whose record
-    /// it answers from); `None` for a fallback. Reads the record index, so only the legacy
+    /// it answers from); `None` for a fallback. Reads asset records by key, so only the legacy
     /// streaming answer (which names the asset in its token) asks.
     pub fn served_key(&self, target: &Target<'_>, source: &dyn ContentSource) -> Option<String> {
         let Target::Asset { path, address, .. } = *target else { return None };

@@ -3,26 +3,44 @@
 
 use super::input::{ContentSource, RecordSink};
 use crate::store::record_region::RecordRegionError;
-use crate::store::record_store::RecordStore;
+use crate::store::record_store::{RecordHandle, RecordStore};
 use ic_stable_structures::VectorMemory;
+use std::collections::BTreeMap;
 
-/// A record store in memory.
-pub struct Records(pub RecordStore<VectorMemory>);
+/// A record store in memory, with each key's handle (the asset map's job in the canister).
+pub struct Records {
+    store: RecordStore<VectorMemory>,
+    handles: BTreeMap<String, RecordHandle>,
+}
 
 impl Records {
     /// An empty store.
     pub fn new() -> Records {
-        Records(RecordStore::init(VectorMemory::default(), VectorMemory::default()))
+        Records { store: RecordStore::init(VectorMemory::default(), VectorMemory::default()).0, handles: BTreeMap::new() }
+    }
+
+    /// The length of the record at `address`, if it is live.
+    pub fn region_len(&self, address: u64) -> Result<u32, RecordRegionError> {
+        self.store.region().len(address)
+    }
+
+    /// Every key with a record and the record's address, in key order.
+    pub fn addresses(&self) -> Vec<(String, u64)> {
+        self.handles.iter().filter_map(|(key, &h)| Some((key.clone(), self.store.address(h)?))).collect()
     }
 }
 
 impl RecordSink for Records {
     fn write_record(&mut self, key: &str, bytes: &[u8]) -> Result<u64, RecordRegionError> {
-        self.0.write(key, bytes)
+        let store = &mut self.store;
+        let handle = *self.handles.entry(key.to_string()).or_insert_with(|| store.allocate());
+        store.write(handle, bytes)
     }
 
     fn remove_record(&mut self, key: &str) {
-        self.0.remove(key);
+        if let Some(handle) = self.handles.remove(key) {
+            self.store.release(handle);
+        }
     }
 }
 
@@ -32,14 +50,14 @@ impl ContentSource for Records {
     }
 
     fn record_prefix(&self, address: u64, max: usize) -> Option<(Vec<u8>, u32)> {
-        self.0.region().read_prefix(address, max).ok()
+        self.store.region().read_prefix(address, max).ok()
     }
 
     fn record_bytes(&self, address: u64, offset: u64, buf: &mut [u8]) -> bool {
-        self.0.region().read(address, offset, buf).is_ok()
+        self.store.region().read(address, offset, buf).is_ok()
     }
 
     fn record_address(&self, key: &str) -> Option<u64> {
-        self.0.address(key)
+        self.store.address(*self.handles.get(key)?)
     }
 }

@@ -196,7 +196,7 @@ fn serve_v1(
                 }
                 None => {
                     let Some(key) = certifier.served_key(target, content) else {
-                        return Ok(HttpResponse::plain_text(500, "the record index lost this asset".into()));
+                        return Ok(HttpResponse::plain_text(500, "no asset holds this record".into()));
                     };
                     let token = StreamingCallbackToken {
                         key,

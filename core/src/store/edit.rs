@@ -8,7 +8,8 @@
 //! Invariants: while an edit lives it holds the store mutably, so nothing reads the store past
 //! its staged state; when it ends (drop) every staged asset is in stable memory and in the
 //! heap copy of `written.rs`; blob extents are freed when an encoding is replaced or removed,
-//! never twice (each staged asset is the only live copy of its encodings).
+//! never twice (each staged asset is the only live copy of its encodings); a deleted asset's
+//! record handle is released with it, and a new asset gets a fresh one.
 
 use super::blob::BlobRegion;
 use super::records::{AssetRecord, Body, EncodingRecord, KeyText, StoredAsset, StoredEncoding};
@@ -76,16 +77,22 @@ impl<'a, M: Memory> StoreEdit<'a, M> {
     }
 
     /// A new asset without encodings, for a key the caller checked is free (so it is not read;
-    /// should one be stored, it is replaced and its content freed when the edit ends).
+    /// should one be stored, it is replaced and its content and record freed when the edit
+    /// ends). An asset this edit staged under `key` is replaced but lends its record handle.
     pub fn create_asset(&mut self, key: &str, record: AssetRecord) {
-        let fresh = StoredAsset { record, encodings: Vec::new() };
         match self.staged.get_mut(key) {
             Some(staged) => {
-                if let Some(old) = staged.asset.replace(fresh) {
-                    free_all(self.store, &old);
-                }
+                let handle = match staged.asset.take() {
+                    Some(old) => {
+                        free_all(self.store, &old);
+                        old.handle
+                    }
+                    None => self.store.records.allocate(),
+                };
+                staged.asset = Some(StoredAsset { handle, record, encodings: Vec::new() });
             }
             None => {
+                let fresh = StoredAsset { handle: self.store.records.allocate(), record, encodings: Vec::new() };
                 self.staged.push(key, Staged { existed: false, asset: Some(fresh) });
             }
         }
@@ -93,10 +100,10 @@ impl<'a, M: Memory> StoreEdit<'a, M> {
 
     /// Inserts or replaces metadata (encodings are untouched).
     pub fn put_asset(&mut self, key: &str, record: AssetRecord) {
-        let slot = self.slot(key);
+        let slot = slot(&mut self.staged, self.store, key);
         match &mut slot.asset {
             Some(asset) => asset.record = record,
-            None => slot.asset = Some(StoredAsset { record, encodings: Vec::new() }),
+            None => slot.asset = Some(StoredAsset { handle: self.store.records.allocate(), record, encodings: Vec::new() }),
         }
     }
 
@@ -137,11 +144,13 @@ impl<'a, M: Memory> StoreEdit<'a, M> {
         true
     }
 
-    /// Deletes an asset with all its encodings; returns whether it existed.
+    /// Deletes an asset with all its encodings and its certification record; returns whether
+    /// it existed.
     pub fn delete_asset(&mut self, key: &str) -> bool {
         match self.slot(key).asset.take() {
             Some(old) => {
                 free_all(self.store, &old);
+                self.store.records.release(old.handle);
                 true
             }
             None => false,
@@ -161,12 +170,17 @@ impl<'a, M: Memory> StoreEdit<'a, M> {
             match staged.asset {
                 Some(asset) => {
                     let stored_key = KeyText::of(&key);
+                    let handle = asset.handle;
                     if !staged.existed || store.written.tracks(&key) {
                         let encodings = asset.encodings.iter().map(|(n, e)| (n.clone(), store.resolve(e))).collect();
-                        store.written.put(key, WrittenAsset { record: asset.record.clone(), encodings });
+                        store.written.put(key.clone(), WrittenAsset { record: asset.record.clone(), encodings });
                     }
+                    store.written.put_handle(key, handle);
                     if let Some(old) = store.assets.insert(stored_key, asset).filter(|_| !staged.existed) {
                         free_all(store, &old);
+                        if old.handle != handle {
+                            store.records.release(old.handle);
+                        }
                     }
                 }
                 None => {

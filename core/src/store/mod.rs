@@ -22,6 +22,7 @@
 //!  |  id  structure                        key                    value                    |
 //!  |  0   StableCell<Counters>             -                      next ids, chunk bytes 24B|
 //!  |  1   StableBTreeMap assets            key text               StoredAsset (records.rs):|
+//!  |                                                              record handle u64 |      |
 //!  |                                                              AssetRecord | n u32 |    |
 //!  |                                                              n x (name, modified,     |
 //!  |                                                              length, sha256, body     |
@@ -38,7 +39,8 @@
 //!  | 10   StableBTreeMap free_by_size      (len, offset)          ()                       |
 //!  | 11   StableCell<u64> blob end         -                      end mark                 |
 //!  | 12   StableCell<Settings>             -                      limits, last change (35B)|
-//!  | 13   StableBTreeMap record_index      key text               record address u64       |
+//!  | 13   record table (raw u64s)          record handle ---------> record address + 1      |
+//!  |                                                              (record_store.rs)        |
 //!  | 14   certification trees (raw slots)  slot index -----------> 160-byte treap node;    |
 //!  |                                                              header in slot 0         |
 //!  |                                                              (stable_tree.rs)         |
@@ -71,10 +73,11 @@
 //! (every response's status, headers and hash, each encoding's content locator and the hashed
 //! response-set subtree), laid out for serving in place: a request reads the record of the path
 //! it asks for and the body straight from the blob region. Records live in the record region
-//! (memory 15, `record_region.rs`, a size-class allocator over raw memory); memory 13 maps each
-//! key to its record's address so `post_upgrade` finds them. A record is written in the same
-//! update call as the asset change and freed with the asset; its layout is
-//! `certification/record.rs`'s.
+//! (memory 15, `record_region.rs`, a size-class allocator over raw memory); each asset record
+//! holds a record handle, given when the asset is created, and memory 13 maps handles to record
+//! addresses (`record_store.rs`), so writing a record is a table write, not a B-tree insert. A
+//! record is written in the same update call as the asset change and freed with the asset; its
+//! layout is `certification/record.rs`'s.
 //!
 //! The certification trees (memory 14) are the v1 and v2 trees `certified_data` is the root
 //! of, node by node with their hashes, updated in the same update call as the store; so
@@ -107,6 +110,8 @@ mod written;
 use blob::{BlobRegion, Extent};
 use edit::StoreEdit;
 use ic_stable_structures::{Memory, StableBTreeMap};
+use record_region::RecordRegionError;
+use record_store::{RecordHandle, RecordStore};
 use records::{AssetRecord, Body, EncodingRecord, KeyText, StoredAsset, StoredEncoding};
 use written::Written;
 
@@ -136,7 +141,7 @@ pub mod memory_ids {
     pub const BLOB_END: u8 = 11;
     /// Limits and last-change clock.
     pub const SETTINGS: u8 = 12;
-    /// Asset key to the address of its certification record in [`RECORDS`].
+    /// Record handle to the address of its certification record in [`RECORDS`].
     pub const RECORD_INDEX: u8 = 13;
     /// The certification trees, slots of `certification::stable_tree`.
     pub const CERT_TREE: u8 = 14;
@@ -144,22 +149,29 @@ pub mod memory_ids {
     pub const RECORDS: u8 = 15;
 }
 
-/// Assets with their encodings, and the blob region.
+/// Assets with their encodings and certification records, and the blob region.
 pub struct Store<M: Memory> {
     assets: StableBTreeMap<KeyText, StoredAsset, M>,
     blob: BlobRegion<M>,
+    /// Each asset's certification record, by the handle in its asset record.
+    records: RecordStore<M>,
     /// Heap copy of recently created assets (see `written.rs` and [`Store::keep_written`]).
     written: Written,
 }
 
 impl<M: Memory> Store<M> {
-    /// Opens the store over its memories (initialising empty ones).
-    pub fn init(assets: M, blob: BlobRegion<M>) -> Self {
-        Store {
-            assets: StableBTreeMap::init(assets),
-            blob,
-            written: Written::default(),
+    /// Opens the store over its memories (initialising empty ones). When the record table was
+    /// reset (a layout change), the assets keep their handles: they are reserved (one pass over
+    /// the asset map, only then) so their records can be rebuilt and new assets get others.
+    pub fn init(assets: M, blob: BlobRegion<M>, records: (RecordStore<M>, bool)) -> Self {
+        let (mut records, reset) = records;
+        let assets = StableBTreeMap::init(assets);
+        if reset {
+            if let Some(highest) = assets.values().map(|a: StoredAsset| a.handle).max() {
+                records.reserve(highest);
+            }
         }
+        Store { assets, blob, records, written: Written::default() }
     }
 
     /// The blob region, shared with the batch module for chunk bytes.
@@ -241,8 +253,64 @@ impl<M: Memory> Store<M> {
             edit::free_all(self, asset);
         }
         self.assets.clear_new();
+        self.records.clear();
         self.written = Written::default();
         assets.into_iter().map(|(k, _)| k.text()).collect()
+    }
+
+    /// The record handle of `key`'s asset.
+    fn record_handle(&self, key: &str) -> Option<RecordHandle> {
+        self.written.handle(key).or_else(|| self.assets.get(&KeyText::of(key)).map(|a| a.handle))
+    }
+
+    /// Stores `bytes` as the certification record of `key`'s asset, freeing the one it
+    /// replaces; returns its address.
+    pub fn write_record(&mut self, key: &str, bytes: &[u8]) -> Result<u64, RecordRegionError> {
+        let handle = self.record_handle(key).ok_or_else(|| RecordRegionError::NoAsset { key: key.to_string() })?;
+        self.records.write(handle, bytes)
+    }
+
+    /// Frees the certification record of `key`'s asset, if any (a deleted asset's went with it).
+    pub fn remove_record(&mut self, key: &str) {
+        if let Some(handle) = self.record_handle(key) {
+            self.records.remove(handle);
+        }
+    }
+
+    /// Frees every certification record (the assets keep their handles).
+    pub fn clear_records(&mut self) {
+        let handles: Vec<RecordHandle> = self.assets.values().map(|a| a.handle).collect();
+        for handle in handles {
+            self.records.remove(handle);
+        }
+    }
+
+    /// The address of `key`'s certification record.
+    pub fn record_address(&self, key: &str) -> Option<u64> {
+        self.records.address(self.record_handle(key)?)
+    }
+
+    /// Number of certification records.
+    pub fn record_count(&self) -> u64 {
+        self.records.count()
+    }
+
+    /// Keys with the addresses of their certification records, in key order after `after`
+    /// (from the first if `None`), at most `limit`; assets without a record are skipped.
+    pub fn record_addresses_after(&self, after: Option<&str>, limit: usize) -> Vec<(String, u64)> {
+        let entries: Box<dyn Iterator<Item = _>> = match after {
+            None => Box::new(self.assets.iter()),
+            Some(a) => Box::new(self.assets.range(KeyText::of(a)..).skip_while(move |e| e.key().is(a))),
+        };
+        entries
+            .filter_map(|e| Some((e.key().text(), self.records.address(e.value().handle)?)))
+            .take(limit)
+            .collect()
+    }
+
+    /// The record region, for reads.
+    pub fn record_region(&self) -> &record_region::RecordRegion<M> {
+        self.records.region()
     }
 
     /// Asset keys in order, starting at index `start`, at most `limit` of them.

@@ -62,6 +62,19 @@ pub enum RecordRegionError {
         /// Length of the record.
         len: usize,
     },
+    /// The record handle is not in use (never allocated, or released with its asset): the
+    /// asset record naming it is corrupt.
+    #[error("record handle {handle} is not in use")]
+    UnknownHandle {
+        /// The handle given.
+        handle: u64,
+    },
+    /// There is no asset whose record this would be.
+    #[error("no asset {key} to hold a record")]
+    NoAsset {
+        /// The key given.
+        key: String,
+    },
     /// Stable memory could not grow.
     #[error("stable memory exhausted: cannot grow the record region by {pages} pages")]
     OutOfMemory {

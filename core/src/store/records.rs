@@ -6,6 +6,7 @@
 //! changing one means a new layout version.
 
 use super::blob::Extent;
+use super::record_store::RecordHandle;
 use crate::types::HeaderField;
 use ic_stable_structures::storable::Bound;
 use ic_stable_structures::Storable;
@@ -247,18 +248,21 @@ pub struct StoredEncoding {
 /// writes an asset with its content in one B-tree insert.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredAsset {
+    /// Where its certification record is found (`record_store.rs`).
+    pub handle: RecordHandle,
     /// Metadata.
     pub record: AssetRecord,
     /// Encodings by name, sorted, names unique.
     pub encodings: Vec<(String, StoredEncoding)>,
 }
 
-/// Encoded as the [`AssetRecord`] bytes, then `n u32` and per encoding `name: text | modified
+/// Encoded as the record handle (u64), the [`AssetRecord`] bytes, then `n u32` and per encoding `name: text | modified
 /// u64 | length u64 | sha256 [32] | body`, where `body` is `0 | len u32 | bytes` (inline) or
 /// `1 | extent [16]` (spilled), all big-endian.
 impl Storable for StoredAsset {
     fn to_bytes(&self) -> Cow<'_, [u8]> {
-        let mut v = Vec::with_capacity(64 + self.record.content_type.len() + 96 * self.encodings.len());
+        let mut v = Vec::with_capacity(72 + self.record.content_type.len() + 96 * self.encodings.len());
+        v.extend_from_slice(&self.handle.0.to_be_bytes());
         self.record.write_into(&mut v);
         v.extend_from_slice(&u32::try_from(self.encodings.len()).expect("encoding count fits u32").to_be_bytes());
         for (name, e) in &self.encodings {
@@ -284,6 +288,7 @@ impl Storable for StoredAsset {
     }
     fn from_bytes(bytes: Cow<[u8]>) -> Self {
         let mut r = Reader { bytes: &bytes, at: 0 };
+        let handle = RecordHandle(r.u64());
         let record = AssetRecord::read_from(&mut r);
         let encodings = (0..r.u32())
             .map(|_| {
@@ -301,7 +306,7 @@ impl Storable for StoredAsset {
                 (name, StoredEncoding { head: StoredEncodingHead { modified_ns, total_length, sha256 }, body })
             })
             .collect();
-        StoredAsset { record, encodings }
+        StoredAsset { handle, record, encodings }
     }
     const BOUND: Bound = Bound::Unbounded;
 }
@@ -379,10 +384,11 @@ mod tests {
     proptest! {
         #[test]
         fn any_stored_asset_round_trips(
+            handle in any::<u64>(),
             record in asset_record(),
             encodings in proptest::collection::vec((".{0,6}", stored_encoding()), 0..4),
         ) {
-            let a = StoredAsset { record, encodings };
+            let a = StoredAsset { handle: RecordHandle(handle), record, encodings };
             prop_assert_eq!(StoredAsset::from_bytes(a.to_bytes()), a);
         }
     }
@@ -390,6 +396,7 @@ mod tests {
     #[test]
     fn stored_asset_layout() {
         let a = StoredAsset {
+            handle: RecordHandle(9),
             record: AssetRecord { content_type: "t".into(), max_age: None, headers: None, enable_aliasing: Some(true), allow_raw_access: None },
             encodings: vec![(
                 "br".into(),
@@ -399,7 +406,8 @@ mod tests {
                 },
             )],
         };
-        let mut expected = b"\0\0\0\x01t\0\0\x02\0\0\0\0\x01\0\0\0\x02br".to_vec();
+        let mut expected = 9u64.to_be_bytes().to_vec();
+        expected.extend_from_slice(b"\0\0\0\x01t\0\0\x02\0\0\0\0\x01\0\0\0\x02br");
         expected.extend_from_slice(&1u64.to_be_bytes());
         expected.extend_from_slice(&2u64.to_be_bytes());
         expected.extend_from_slice(&[3; 32]);

@@ -3,6 +3,7 @@
 //! over the same memories (which has none).
 
 use super::*;
+use record_store::RecordStore;
 use ic_stable_structures::memory_manager::{MemoryId, MemoryManager};
 use ic_stable_structures::VectorMemory;
 use proptest::prelude::*;
@@ -22,7 +23,8 @@ fn open(mm: &MemoryManager<VectorMemory>) -> Store<Mem> {
         m(memory_ids::BLOB_FREE_BY_SIZE),
         m(memory_ids::BLOB_END),
     );
-    Store::init(m(memory_ids::ASSETS), blob)
+    let records = RecordStore::init(m(memory_ids::RECORDS), m(memory_ids::RECORD_INDEX));
+    Store::init(m(memory_ids::ASSETS), blob, records)
 }
 
 fn record() -> AssetRecord {
@@ -132,11 +134,26 @@ proptest! {
             let keep = (0..6u8).filter(|k| keep & (1 << k) != 0).map(key).collect();
             s.keep_written(&keep);
             check_tiling(&s);
+            // As certification does after each update call: a record for every asset, which
+            // only that asset's handle finds; a deleted asset's record went with it.
+            for k in (0..6u8).map(key) {
+                let written = s.write_record(&k, k.as_bytes());
+                prop_assert_eq!(written.is_ok(), s.asset(&k).is_some(), "{}", k);
+            }
             let stable = open(&mm);
+            let mut assets = 0;
             for k in (0..6u8).map(key) {
                 prop_assert_eq!(s.asset(&k), stable.asset(&k));
                 prop_assert_eq!(s.encodings_of(&k), stable.encodings_of(&k));
+                prop_assert_eq!(s.record_address(&k), stable.record_address(&k));
+                if let Some(address) = s.record_address(&k) {
+                    assets += 1;
+                    let mut bytes = vec![0; k.len()];
+                    s.record_region().read(address, 0, &mut bytes).unwrap();
+                    prop_assert_eq!(bytes, k.as_bytes());
+                }
             }
+            prop_assert_eq!((s.record_count(), s.len()), (assets, assets));
         }
         for ((k, e), (content, parts)) in &model {
             let r = s.encoding(k, e).unwrap();

@@ -3,7 +3,7 @@
 
 use asset_canister_core::certification::{AssetView, Certifier, Change, ContentSource, Encoding, EncodingView, RecordSink};
 use asset_canister_core::store::record_region::RecordRegionError;
-use asset_canister_core::store::record_store::RecordStore;
+use asset_canister_core::store::record_store::{RecordHandle, RecordStore};
 use ic_stable_structures::VectorMemory;
 use candid::Principal;
 use flate2::{write::GzEncoder, Compression};
@@ -30,6 +30,8 @@ pub struct Site {
 pub struct SiteStore {
     files: BTreeMap<Vec<u8>, Vec<u8>>,
     records: RecordStore<VectorMemory>,
+    /// Each key's record handle (the asset map holds it in the canister).
+    handles: BTreeMap<String, RecordHandle>,
 }
 
 fn locator(key: &str, encoding: Encoding) -> Vec<u8> {
@@ -51,17 +53,21 @@ impl ContentSource for SiteStore {
     }
 
     fn record_address(&self, key: &str) -> Option<u64> {
-        self.records.address(key)
+        self.records.address(*self.handles.get(key)?)
     }
 }
 
 impl RecordSink for SiteStore {
     fn write_record(&mut self, key: &str, bytes: &[u8]) -> Result<u64, RecordRegionError> {
-        self.records.write(key, bytes)
+        let records = &mut self.records;
+        let handle = *self.handles.entry(key.to_string()).or_insert_with(|| records.allocate());
+        records.write(handle, bytes)
     }
 
     fn remove_record(&mut self, key: &str) {
-        self.records.remove(key);
+        if let Some(handle) = self.handles.remove(key) {
+            self.records.release(handle);
+        }
     }
 }
 
@@ -123,7 +129,8 @@ impl Site {
             signer,
             store: SiteStore {
                 files: BTreeMap::new(),
-                records: RecordStore::init(VectorMemory::default(), VectorMemory::default()),
+                records: RecordStore::init(VectorMemory::default(), VectorMemory::default()).0,
+                handles: BTreeMap::new(),
             },
             views: BTreeMap::new(),
         };

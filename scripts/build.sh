@@ -19,10 +19,11 @@ if [[ ! -x "$IC_WASM" ]] || [[ "$("$IC_WASM" --version)" != "ic-wasm $IC_WASM_VE
   cargo install ic-wasm --version "$IC_WASM_VERSION" --locked --root "$TOOLS"
 fi
 
-# Paths that would otherwise leak into panic messages and debug sections.
+# Paths that would otherwise leak into panic messages and debug sections. simd128 (deterministic
+# on every IC node) is what the multi-buffer SHA-256 of core's Sha256Batch runs on.
 CARGO_HOME_DIR="${CARGO_HOME:-$HOME/.cargo}"
 SYSROOT="$(rustc --print sysroot)"
-export RUSTFLAGS="--remap-path-prefix=$ROOT=/build --remap-path-prefix=$CARGO_HOME_DIR=/cargo --remap-path-prefix=$SYSROOT=/rust"
+export RUSTFLAGS="-C target-feature=+simd128 --remap-path-prefix=$ROOT=/build --remap-path-prefix=$CARGO_HOME_DIR=/cargo --remap-path-prefix=$SYSROOT=/rust"
 export CARGO_TARGET_DIR="$TARGET_DIR"
 export SOURCE_DATE_EPOCH=0
 

@@ -1,0 +1,48 @@
+use super::*;
+use proptest::prelude::*;
+use sha2::{Digest, Sha256};
+
+/// Lengths around the padding boundaries (one or two tail blocks) and whole blocks.
+fn length() -> impl Strategy<Value = usize> {
+    prop_oneof![Just(0), Just(55), Just(56), Just(63), Just(64), Just(119), Just(120), Just(128), 0..300usize]
+}
+
+/// A message of [`length`] bytes, cut into up to four parts.
+fn message() -> impl Strategy<Value = Vec<Vec<u8>>> {
+    let bytes = length().prop_flat_map(|n| prop::collection::vec(any::<u8>(), n));
+    (bytes, prop::collection::vec(any::<prop::sample::Index>(), 0..4)).prop_map(|(bytes, cuts)| {
+        let mut cuts: Vec<usize> = cuts.iter().map(|cut| cut.index(bytes.len() + 1)).collect();
+        cuts.sort_unstable();
+        let mut parts = Vec::new();
+        let mut from = 0;
+        for cut in cuts.into_iter().chain([bytes.len()]) {
+            parts.push(bytes[from..cut].to_vec());
+            from = cut;
+        }
+        parts
+    })
+}
+
+proptest! {
+    #[test]
+    fn each_digest_is_the_sha256_of_its_parts(messages in prop::collection::vec(message(), 0..40)) {
+        let mut batch = Sha256Batch::default();
+        for (i, parts) in messages.iter().enumerate() {
+            let parts: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+            prop_assert_eq!(batch.push(&parts), i);
+        }
+        let expected: Vec<Hash> = messages.iter().map(|parts| Sha256::digest(parts.concat()).into()).collect();
+        prop_assert_eq!(batch.digests(), expected);
+    }
+}
+
+#[test]
+fn a_cleared_batch_starts_over() {
+    let mut batch = Sha256Batch::with_capacity(2, 8);
+    batch.push(&[b"abc"]);
+    batch.clear();
+    assert!(batch.is_empty());
+    assert_eq!(batch.push(&[b"a", b"bc"]), 0);
+    assert_eq!(batch.len(), 1);
+    assert_eq!(batch.digests(), vec![<Hash>::from(Sha256::digest(b"abc"))]);
+}

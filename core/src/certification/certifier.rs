@@ -223,6 +223,7 @@ impl Certifier {
                 Change::Remove { key } => (key, None),
             });
         }
+        hash_sets(built.iter_mut().filter_map(|(_, new)| new.as_mut()));
         let mut prepared = Vec::with_capacity(built.len());
         for (key, new) in built {
             let entry = match new {
@@ -404,6 +405,13 @@ impl Certifier {
 
 /// What stored trees were derived with: the record layout (which fixes every response and its
 /// hash), the expression and the path rules. Trees with another stamp are rebuilt.
+/// Hashes the response sets of a batch of built assets (and of their fallback pages) together.
+pub(super) fn hash_sets<'b>(built: impl Iterator<Item = &'b mut (AssetResponses, Option<FallbackPage>)>) {
+    ResponseSet::hash_all(built.flat_map(|(responses, page)| {
+        std::iter::once(&mut responses.certified).chain(page.as_mut().map(|page| &mut page.certified))
+    }));
+}
+
 fn tree_stamp(expression: &Expression) -> Hash {
     let mut hasher = Sha256::new();
     hasher.update(b"asset-canister certification trees");

@@ -16,14 +16,21 @@ use ic_certification::Hash;
 pub struct ResponseSet(Tree);
 
 impl ResponseSet {
-    /// Builds (and hashes) the subtree once.
+    /// Builds the subtree, unhashed: [`ResponseSet::hash_all`] hashes a commit's sets together
+    /// (until then each hash is recomputed wherever it is used: right, but slow).
     pub fn new<'h>(expr_hash: &Hash, hashes: impl IntoIterator<Item = &'h Hash>) -> ResponseSet {
         let mut tree = Tree::default();
         for hash in hashes {
             tree.insert(&[expr_hash.to_vec(), Vec::new(), hash.to_vec()], Tree::Leaf(Vec::new()));
         }
-        tree.rehash();
         ResponseSet(tree)
+    }
+
+    /// Hashes `sets` together: they do not depend on each other, so their nodes are digested a
+    /// tree level at a time, four messages per SHA-256 pass (see [`Tree::rehash_all`]).
+    pub fn hash_all<'s>(sets: impl IntoIterator<Item = &'s mut ResponseSet>) {
+        let mut trees: Vec<&mut Tree> = sets.into_iter().map(|set| &mut set.0).collect();
+        Tree::rehash_all(&mut trees);
     }
 
     /// Appends the CBOR witness of the response `hash` inside the set

@@ -108,7 +108,7 @@ pub struct AssetResponses {
     /// Variants in serving preference order.
     pub variants: Vec<Variant>,
     /// The certified subtree of every response above plus the shared 405, built once and
-    /// cloned to each path the asset is served at.
+    /// cloned to each path the asset is served at; unhashed until [`ResponseSet::hash_all`].
     pub certified: ResponseSet,
 }
 
@@ -207,7 +207,8 @@ pub struct FallbackPage {
     pub allow_raw_access: bool,
     /// `(encoding, whole response, HEAD response)` in serving preference order.
     pub variants: Vec<(Encoding, CertifiedResponse, CertifiedResponse)>,
-    /// The certified subtree of these responses plus the shared 405.
+    /// The certified subtree of these responses plus the shared 405 (for a page from an asset,
+    /// unhashed until [`ResponseSet::hash_all`]).
     pub certified: ResponseSet,
 }
 
@@ -261,7 +262,9 @@ impl FallbackPage {
         let mut hasher = ResponseHasher::default();
         let full = CertifiedResponse::new(&mut hasher, 404, headers.clone(), Body::Static(NOT_FOUND_BODY), &body_hash);
         let head = CertifiedResponse::new(&mut hasher, 404, headers, Body::Empty, &EMPTY_HASH);
-        FallbackPage::new(true, vec![(Encoding::Identity, full, head)], expression)
+        let mut page = FallbackPage::new(true, vec![(Encoding::Identity, full, head)], expression);
+        ResponseSet::hash_all([&mut page.certified]);
+        page
     }
 }
 

@@ -54,45 +54,33 @@ impl Sha256Batch {
     /// until fewer than four remain.
     pub fn digests(&self) -> Vec<Hash> {
         let mut digests = vec![[0u8; 32]; self.ends.len()];
-        let mut state = [NativeLanes::splat(0); 8];
-        let mut lanes: [Option<Lane>; 4] = [None, None, None, None];
-        let mut next = 0;
-        // Lanes to (re)start from the initial state before the next compression.
-        let mut starting = [false; 4];
-        for (slot, start) in lanes.iter_mut().zip(&mut starting) {
-            *slot = self.message(next);
-            *start = slot.is_some();
-            next += 1;
-        }
+        let mut state = IV.map(NativeLanes::splat);
+        let mut lanes: [Option<Lane>; 4] = [0, 1, 2, 3].map(|i| self.message(i));
+        let mut next = 4;
         while lanes.iter().any(Option::is_some) {
-            if starting.iter().any(|&s| s) {
-                let mut words = state.map(NativeLanes::to_array);
-                for (i, _) in starting.iter().enumerate().filter(|(_, &s)| s) {
-                    for (word, iv) in words.iter_mut().zip(IV) {
-                        word[i] = iv;
-                    }
-                }
-                state = words.map(NativeLanes::from_array);
-                starting = [false; 4];
-            }
             let blocks = [0, 1, 2, 3].map(|i| lanes[i].as_ref().map_or(&ZERO_BLOCK, |lane| lane.block(&self.bytes)));
             compress(&mut state, blocks);
             for lane in lanes.iter_mut().flatten() {
                 lane.next += 1;
             }
-            if lanes.iter().flatten().any(Lane::done) {
-                let words = state.map(NativeLanes::to_array);
-                for (i, slot) in lanes.iter_mut().enumerate() {
-                    if let Some(lane) = slot.as_ref().filter(|lane| lane.done()) {
-                        for (out, word) in digests[lane.index].as_chunks_mut::<4>().0.iter_mut().zip(&words) {
-                            *out = word[i].to_be_bytes();
-                        }
-                        *slot = self.message(next);
-                        starting[i] = slot.is_some();
-                        next += 1;
+            if !lanes.iter().flatten().any(Lane::done) {
+                continue;
+            }
+            // Lanes whose message ended hand out its digest and restart on the next message.
+            let mut words = state.map(NativeLanes::to_array);
+            for (i, slot) in lanes.iter_mut().enumerate() {
+                if let Some(lane) = slot.as_ref().filter(|lane| lane.done()) {
+                    for (out, word) in digests[lane.index].as_chunks_mut::<4>().0.iter_mut().zip(&mut words) {
+                        *out = word[i].to_be_bytes();
                     }
+                    for (word, iv) in words.iter_mut().zip(IV) {
+                        word[i] = iv;
+                    }
+                    *slot = self.message(next);
+                    next += 1;
                 }
             }
+            state = words.map(NativeLanes::from_array);
         }
         digests
     }

@@ -8,7 +8,7 @@
 //! of unset per-asset flags. Must not reach into the store's layout. Invariant: after
 //! [`Certifier::sync`] returns `Ok`, the certifier reflects every asset in `State`.
 
-use super::certifier::AssetEntry;
+use super::certifier::{hash_sets, AssetEntry};
 use super::input::{AssetView, Change, ContentSource, Encoding, EncodingView, RecordSink};
 use super::record::RecordSummary;
 use super::response_hash::ResponseHasher;
@@ -136,7 +136,7 @@ impl Certifier {
         while state.record_count() != state.asset_count() {
             let keys = state.asset_keys_after(after.as_deref(), REBUILD_PAGE);
             let Some(last) = keys.last().cloned() else { break };
-            let mut prepared = Vec::new();
+            let mut built = Vec::new();
             for key in keys {
                 if state.record_address(&key).is_some() {
                     continue;
@@ -144,6 +144,11 @@ impl Certifier {
                 let Some(view) = state.asset_view(&key).map(view_of) else { continue };
                 let responses = AssetResponses::build(&view, certifier.expression(), &mut hasher)?;
                 let page = certifier.page_of(&view, &mut hasher);
+                built.push((key, (responses, page)));
+            }
+            hash_sets(built.iter_mut().map(|(_, new)| new));
+            let mut prepared = Vec::with_capacity(built.len());
+            for (key, (responses, page)) in built {
                 prepared.push((key.clone(), Some(certifier.store(&key, responses, page, state)?)));
             }
             certifier.install(prepared, state)?;

@@ -38,41 +38,66 @@ pub(super) fn compress<L: Lanes>(state: &mut [L; 8], blocks: [&[u8; 64]; 4]) {
             $h = t1.add(t2);
         };
     }
-    for row in 0..4 {
-        if row > 0 {
-            schedule(&mut w);
-        }
-        let k = &K[16 * row..16 * row + 16];
-        round!(a, b, c, d, e, f, g, h, k[0], w[0]);
-        round!(h, a, b, c, d, e, f, g, k[1], w[1]);
-        round!(g, h, a, b, c, d, e, f, k[2], w[2]);
-        round!(f, g, h, a, b, c, d, e, k[3], w[3]);
-        round!(e, f, g, h, a, b, c, d, k[4], w[4]);
-        round!(d, e, f, g, h, a, b, c, k[5], w[5]);
-        round!(c, d, e, f, g, h, a, b, k[6], w[6]);
-        round!(b, c, d, e, f, g, h, a, k[7], w[7]);
-        round!(a, b, c, d, e, f, g, h, k[8], w[8]);
-        round!(h, a, b, c, d, e, f, g, k[9], w[9]);
-        round!(g, h, a, b, c, d, e, f, k[10], w[10]);
-        round!(f, g, h, a, b, c, d, e, k[11], w[11]);
-        round!(e, f, g, h, a, b, c, d, k[12], w[12]);
-        round!(d, e, f, g, h, a, b, c, k[13], w[13]);
-        round!(c, d, e, f, g, h, a, b, k[14], w[14]);
-        round!(b, c, d, e, f, g, h, a, k[15], w[15]);
+    // Sixteen rounds from `K[base..]` and the current schedule words; every index is a
+    // constant, so the words stay in Wasm locals and each round constant is one `v128.const`.
+    macro_rules! sixteen_rounds {
+        ($base:expr) => {
+            round!(a, b, c, d, e, f, g, h, K[$base], w[0]);
+            round!(h, a, b, c, d, e, f, g, K[$base + 1], w[1]);
+            round!(g, h, a, b, c, d, e, f, K[$base + 2], w[2]);
+            round!(f, g, h, a, b, c, d, e, K[$base + 3], w[3]);
+            round!(e, f, g, h, a, b, c, d, K[$base + 4], w[4]);
+            round!(d, e, f, g, h, a, b, c, K[$base + 5], w[5]);
+            round!(c, d, e, f, g, h, a, b, K[$base + 6], w[6]);
+            round!(b, c, d, e, f, g, h, a, K[$base + 7], w[7]);
+            round!(a, b, c, d, e, f, g, h, K[$base + 8], w[8]);
+            round!(h, a, b, c, d, e, f, g, K[$base + 9], w[9]);
+            round!(g, h, a, b, c, d, e, f, K[$base + 10], w[10]);
+            round!(f, g, h, a, b, c, d, e, K[$base + 11], w[11]);
+            round!(e, f, g, h, a, b, c, d, K[$base + 12], w[12]);
+            round!(d, e, f, g, h, a, b, c, K[$base + 13], w[13]);
+            round!(c, d, e, f, g, h, a, b, K[$base + 14], w[14]);
+            round!(b, c, d, e, f, g, h, a, K[$base + 15], w[15]);
+        };
     }
+    sixteen_rounds!(0);
+    schedule(&mut w);
+    sixteen_rounds!(16);
+    schedule(&mut w);
+    sixteen_rounds!(32);
+    schedule(&mut w);
+    sixteen_rounds!(48);
     for (word, new) in state.iter_mut().zip([a, b, c, d, e, f, g, h]) {
         *word = word.add(new);
     }
 }
 
-/// The next sixteen message-schedule words, in place.
+/// The next sixteen message-schedule words, in place (unrolled like the rounds).
 #[inline(always)]
 fn schedule<L: Lanes>(w: &mut [L; 16]) {
-    for i in 0..16 {
-        let x = w[(i + 1) % 16];
-        let y = w[(i + 14) % 16];
-        let s0 = x.rotr(7).xor(x.rotr(18)).xor(x.shr(3));
-        let s1 = y.rotr(17).xor(y.rotr(19)).xor(y.shr(10));
-        w[i] = w[i].add(s0).add(w[(i + 9) % 16]).add(s1);
+    macro_rules! word {
+        ($i:expr) => {
+            let x = w[($i + 1) % 16];
+            let y = w[($i + 14) % 16];
+            let s0 = x.rotr(7).xor(x.rotr(18)).xor(x.shr(3));
+            let s1 = y.rotr(17).xor(y.rotr(19)).xor(y.shr(10));
+            w[$i] = w[$i].add(s0).add(w[($i + 9) % 16]).add(s1);
+        };
     }
+    word!(0);
+    word!(1);
+    word!(2);
+    word!(3);
+    word!(4);
+    word!(5);
+    word!(6);
+    word!(7);
+    word!(8);
+    word!(9);
+    word!(10);
+    word!(11);
+    word!(12);
+    word!(13);
+    word!(14);
+    word!(15);
 }

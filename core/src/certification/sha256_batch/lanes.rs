@@ -98,7 +98,7 @@ mod portable {
 mod simd {
     use super::Lanes;
     use core::arch::wasm32::{
-        i8x16_shuffle, u32x4, u32x4_add, u32x4_extract_lane, u32x4_shl, u32x4_shr, u32x4_splat, v128, v128_bitselect,
+        i8x16_shuffle, u32x4_add, u32x4_shl, u32x4_shr, u32x4_splat, v128, v128_bitselect,
         v128_load, v128_or, v128_xor,
     };
 
@@ -121,12 +121,13 @@ mod simd {
         }
         #[inline(always)]
         fn from_array(words: [u32; 4]) -> Self {
-            SimdLanes(u32x4(words[0], words[1], words[2], words[3]))
+            // SAFETY: `v128` is sixteen bytes with no invalid bit patterns.
+            SimdLanes(unsafe { core::mem::transmute::<[u32; 4], v128>(words) })
         }
         #[inline(always)]
         fn to_array(self) -> [u32; 4] {
-            let v = self.0;
-            [u32x4_extract_lane::<0>(v), u32x4_extract_lane::<1>(v), u32x4_extract_lane::<2>(v), u32x4_extract_lane::<3>(v)]
+            // SAFETY: as above; one `v128.store` instead of four lane extractions.
+            unsafe { core::mem::transmute::<v128, [u32; 4]>(self.0) }
         }
         #[inline(always)]
         fn add(self, other: Self) -> Self {

@@ -114,6 +114,41 @@ proptest! {
     }
 }
 
+proptest! {
+    /// Trees rehashed together, in any mix of dirty and clean nodes and with a shared subtree
+    /// among them, end with the roots and witnesses each would have alone.
+    #[test]
+    fn trees_rehashed_together_match_the_model(runs in proptest::collection::vec(proptest::collection::vec(op(), 0..30), 0..6), probes in proptest::collection::vec(path(1), 1..8)) {
+        let mut shared = Tree::default();
+        shared.insert(&[b"s".to_vec()], Tree::Leaf(vec![7]));
+        shared.rehash();
+        let mut trees = Vec::new();
+        let mut models = Vec::new();
+        for (i, ops) in runs.iter().enumerate() {
+            let mut tree = Tree::default();
+            let mut model = BTreeMap::new();
+            for op in ops {
+                apply(&mut tree, &mut model, op);
+            }
+            if i % 2 == 1 {
+                tree.insert(&[b"shared".to_vec()], shared.clone());
+                model.retain(|k, _| k[0] != b"shared");
+                model.insert(vec![b"shared".to_vec(), b"s".to_vec()], vec![7]);
+            }
+            trees.push(tree);
+            models.push(model);
+        }
+        Tree::rehash_all(&mut trees.iter_mut().collect::<Vec<_>>());
+        for (tree, model) in trees.iter().zip(&models) {
+            let expected = model_hash(model, 0);
+            prop_assert_eq!(tree.hash(), expected);
+            for probe in probes.iter().chain(model.keys()) {
+                prop_assert_eq!(tree.witness(probe).digest(), expected);
+            }
+        }
+    }
+}
+
 #[test]
 fn a_shared_subtree_is_copied_on_write() {
     let mut shared = Tree::default();

@@ -19,11 +19,12 @@ impl ResponseSet {
     /// Builds the subtree, unhashed: [`ResponseSet::hash_all`] hashes a commit's sets together
     /// (until then each hash is recomputed wherever it is used: right, but slow).
     pub fn new<'h>(expr_hash: &Hash, hashes: impl IntoIterator<Item = &'h Hash>) -> ResponseSet {
-        let mut tree = Tree::default();
-        for hash in hashes {
-            tree.insert(&[expr_hash.to_vec(), Vec::new(), hash.to_vec()], Tree::Leaf(Vec::new()));
+        let responses: Vec<_> = hashes.into_iter().map(|hash| (Box::from(&hash[..]), Tree::Leaf(Vec::new()))).collect();
+        if responses.is_empty() {
+            return ResponseSet(Tree::default());
         }
-        ResponseSet(tree)
+        let terminator = Tree::from_entries(vec![(Box::default(), Tree::from_entries(responses))]);
+        ResponseSet(Tree::from_entries(vec![(Box::from(&expr_hash[..]), terminator)]))
     }
 
     /// Hashes `sets` together: they do not depend on each other, so their nodes are digested a

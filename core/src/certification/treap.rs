@@ -418,6 +418,7 @@ impl Tree {
 
 mod batch_rehash;
 mod codec;
+mod from_entries;
 pub(crate) mod nodes;
 mod witness_cbor;
 

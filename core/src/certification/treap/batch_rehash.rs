@@ -89,9 +89,9 @@ impl Node {
     /// What this node can send now. Decided before the subtrees take their turn, so both
     /// passes of a round decide the same.
     fn message(&self) -> Option<Message> {
-        let Some(data) = self.data else {
+        if self.data.is_none() {
             return self.value.known_hash().map(Message::Labeled);
-        };
+        }
         let known = |link: &Link| link.as_deref().map(Node::known_hash);
         match (known(&self.left), known(&self.right), self.inner) {
             (None, None, _) => None,

@@ -149,6 +149,21 @@ proptest! {
     }
 }
 
+proptest! {
+    /// A map built from all its entries at once (any order, repeated labels keeping the last
+    /// value) is the map their insertion builds.
+    #[test]
+    fn a_map_from_entries_is_the_inserted_map(entries in proptest::collection::vec((path(1), proptest::collection::vec(any::<u8>(), 0..3)), 0..30)) {
+        let mut inserted = Tree::default();
+        for (p, v) in &entries {
+            inserted.insert(&p[..1], Tree::Leaf(v.clone()));
+        }
+        let built = Tree::from_entries(entries.iter().map(|(p, v)| (p[0].clone().into_boxed_slice(), Tree::Leaf(v.clone()))).collect());
+        prop_assert_eq!(built.hash(), inserted.rehash());
+        prop_assert_eq!(built.full(), inserted.full());
+    }
+}
+
 #[test]
 fn a_shared_subtree_is_copied_on_write() {
     let mut shared = Tree::default();

@@ -26,6 +26,7 @@
 
 mod map;
 mod proof;
+mod rehash;
 mod slot;
 
 use super::treap::nodes::Shape;
@@ -303,10 +304,7 @@ impl<M: Memory> StableTree<M> {
         if self.arena.header.clean {
             return Ok(());
         }
-        for root in [Root::Assets, Root::Expr] {
-            let hash = self.arena.rehash_map(self.root(root), 0)?;
-            self.arena.header.hashes[root.index()] = hash;
-        }
+        self.arena.header.hashes = self.arena.rehash_maps(self.arena.header.roots)?;
         self.arena.header.clean = true;
         self.arena.write_header();
         Ok(())

@@ -1,7 +1,8 @@
 //! Hashes and witnesses of the stable tree, node for node as `treap::Tree` computes them.
 //!
-//! Owns hashing (cached, on the fly, and [`Arena::rehash_map`] which caches) and witness
-//! construction, as a `HashTree` or written straight as CBOR. Must not change the shape.
+//! Owns reading hashes (cached, or computed on the fly for dirty nodes without caching them;
+//! `rehash.rs` caches) and witness construction, as a `HashTree` or written straight as CBOR.
+//! Must not change the shape.
 //! Invariant: for the same content, every hash, `HashTree` and CBOR byte equals the heap tree's
 //! (`treap.rs`, `treap/witness_cbor.rs`), since certificates from either must verify alike.
 
@@ -65,36 +66,6 @@ impl<M: Memory> Arena<M> {
             Some(data) => Ok(data),
             None => Ok(labeled_hash(&self.payload(n)?[..n.label_len()], &self.value_hash(n, depth)?)),
         }
-    }
-
-    /// Hashes every dirty node of the map rooted at `at` once, caching the results.
-    pub fn rehash_map(&mut self, at: u32, depth: usize) -> Result<Hash> {
-        if at == 0 {
-            return Ok(empty().digest());
-        }
-        check(depth, at)?;
-        let mut n = self.node(at)?;
-        if let Some(hash) = n.hash {
-            return Ok(hash);
-        }
-        let data = match n.data {
-            Some(data) => data,
-            None => {
-                let value = match &n.leaf {
-                    Some(bytes) if n.pruned => bytes.as_slice().try_into().map_err(|_| StableTreeError::Corrupt { slot: at })?,
-                    Some(bytes) => leaf_value_hash(bytes),
-                    None => self.rehash_map(n.child, depth + 1)?,
-                };
-                labeled_hash(&n.label, &value)
-            }
-        };
-        let left = if n.left == 0 { None } else { Some(self.rehash_map(n.left, depth + 1)?) };
-        let right = if n.right == 0 { None } else { Some(self.rehash_map(n.right, depth + 1)?) };
-        let hash = combine_hashes(left, data, right);
-        n.data = Some(data);
-        n.hash = Some(hash);
-        self.write(at, &n);
-        Ok(hash)
     }
 
     /// The whole map rooted at `at`, nothing pruned.

@@ -152,7 +152,16 @@ impl View {
     pub fn subtree_hash(&self) -> Option<Hash> {
         (self.b[FLAGS_AT] & HASH_CLEAN != 0).then(|| hash_at(&self.b, HASH_AT))
     }
+    /// This node's flags once both its hashes are cached.
+    pub fn clean_flags(&self) -> CleanFlags {
+        CleanFlags(self.b[FLAGS_AT] | DATA_CLEAN | HASH_CLEAN)
+    }
 }
+
+/// The flags byte of a node as read, with both hashes marked clean: what
+/// [`Arena::write_hashes`] stores once the node is rehashed.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct CleanFlags(u8);
 
 /// Overflow slots a payload of `len` bytes takes (for [`Arena::reserve`]).
 pub(super) fn pieces(len: usize) -> u64 {
@@ -377,6 +386,16 @@ impl<M: Memory> Arena<M> {
             len = end + leaf.len();
         }
         self.memory.write(u64::from(index) * SLOT, &b[..len]);
+    }
+
+    /// Caches both hashes of node `index` (read with `flags`): one write of its flags and
+    /// hashes, the rest of the slot untouched.
+    pub fn write_hashes(&self, index: u32, flags: CleanFlags, data: &Hash, hash: &Hash) {
+        let mut b = [0u8; DATA_AT + 32 - FLAGS_AT];
+        b[0] = flags.0;
+        b[HASH_AT - FLAGS_AT..DATA_AT - FLAGS_AT].copy_from_slice(hash);
+        b[DATA_AT - FLAGS_AT..].copy_from_slice(data);
+        self.memory.write(u64::from(index) * SLOT + FLAGS_AT as u64, &b);
     }
 
     /// Sets the `aux` word of node `index` in place (8 bytes; `aux` is not hashed, so nothing

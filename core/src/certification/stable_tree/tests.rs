@@ -1,4 +1,5 @@
 use super::*;
+use crate::certification::treap::nodes::NodeView;
 use ic_stable_structures::{Memory, VectorMemory};
 use proptest::prelude::*;
 use std::cell::Cell;
@@ -97,7 +98,7 @@ fn heap_subtree(entries: &[(Path, Vec<u8>)], hashed: bool) -> Tree {
     tree
 }
 
-fn apply(stable: &mut StableTree<VectorMemory>, memory: &VectorMemory, model: &mut Model, op: &Op) {
+fn apply<M: Memory + Clone>(stable: &mut StableTree<M>, memory: &M, model: &mut Model, op: &Op) {
     match op {
         Op::Leaf(r, p, v, a) => {
             stable.insert(*r, &refs(p), Value::Leaf(v), *a).unwrap();
@@ -199,6 +200,22 @@ proptest! {
         assert_same(&reopened, &model, &probes)?;
     }
 
+    /// The batched rehash, after any changes and at any point, caches the heap treap's hashes
+    /// node for node and writes each dirty slot once.
+    #[test]
+    fn batched_rehash_equals_the_heap_treap(ops in prop::collection::vec(op(), 0..40)) {
+        let memory = Counting::default();
+        let mut stable = StableTree::create(memory.clone(), [3; 32]).unwrap();
+        let mut model = Model::default();
+        for op in &ops {
+            match op {
+                Op::Rehash => rehash_like_the_heap(&mut stable, &memory, &mut model)?,
+                op => apply(&mut stable, &memory, &mut model, op),
+            }
+        }
+        rehash_like_the_heap(&mut stable, &memory, &mut model)?;
+    }
+
     /// Removing everything frees every slot, and the slots are reused: the arena never grows
     /// past what its largest content needed.
     #[test]
@@ -255,6 +272,54 @@ proptest! {
             }
         }
     }
+}
+
+/// Checks that node `at` and every node below it cache the hashes of the heap treap's node in
+/// the same place (both trees have the same shape); returns how many nodes were compared.
+fn same_node_hashes<M: Memory>(arena: &slot::Arena<M>, at: u32, heap: Option<NodeView<'_>>) -> std::result::Result<usize, TestCaseError> {
+    let Some(view) = heap else {
+        prop_assert_eq!(at, 0);
+        return Ok(0);
+    };
+    let node = arena.node(at).unwrap();
+    prop_assert_eq!(&node.label[..], view.label());
+    prop_assert_eq!(node.data, Some(view.data_hash()), "data hash of slot {}", at);
+    prop_assert_eq!(node.hash, Some(view.subtree_hash()), "subtree hash of slot {}", at);
+    let below = match view.value() {
+        Shape::Map(child) if node.leaf.is_none() => same_node_hashes(arena, node.child, child)?,
+        _ => 0,
+    };
+    Ok(1 + below + same_node_hashes(arena, node.left, view.left())? + same_node_hashes(arena, node.right, view.right())?)
+}
+
+/// Slots reachable from `at` whose subtree hash is not cached.
+fn dirty_nodes<M: Memory>(arena: &slot::Arena<M>, at: u32) -> usize {
+    if at == 0 {
+        return 0;
+    }
+    let node = arena.node(at).unwrap();
+    if node.hash.is_some() {
+        return 0;
+    }
+    let child = if node.leaf.is_none() { dirty_nodes(arena, node.child) } else { 0 };
+    1 + child + dirty_nodes(arena, node.left) + dirty_nodes(arena, node.right)
+}
+
+/// One batched rehash over both maps caches, at every node, exactly the hashes the heap treap
+/// computes for its node in the same place, writing each dirty slot once (and the header).
+fn rehash_like_the_heap(stable: &mut StableTree<Counting>, memory: &Counting, model: &mut Model) -> std::result::Result<(), TestCaseError> {
+    let dirty: usize = [Root::Assets, Root::Expr].iter().map(|r| dirty_nodes(&stable.arena, stable.root(*r))).sum();
+    let was_clean = stable.is_clean();
+    memory.writes.set(0);
+    stable.rehash().unwrap();
+    prop_assert_eq!(memory.writes.get(), if was_clean { 0 } else { dirty + 1 }, "{} dirty nodes", dirty);
+    for root in [Root::Assets, Root::Expr] {
+        let heap = &mut model.trees[root.index()];
+        prop_assert_eq!(stable.hash(root).unwrap(), heap.rehash());
+        let Shape::Map(top) = heap.shape() else { panic!("a top-level map") };
+        same_node_hashes(&stable.arena, stable.root(root), top)?;
+    }
+    Ok(())
 }
 
 /// A memory that counts writes, to see which slots an operation touches.

@@ -21,7 +21,7 @@ mod record;
 mod response_hash;
 mod response_set;
 mod responses;
-mod sha256_batch;
+pub(crate) mod sha256_batch;
 mod stable_tree;
 mod state_sync;
 mod tree;

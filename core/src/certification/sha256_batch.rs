@@ -16,6 +16,7 @@ mod tests;
 use compress::{compress, IV};
 use ic_certification::Hash;
 use lanes::{Lanes, NativeLanes};
+use sha2::digest::generic_array::GenericArray;
 
 /// Messages waiting to be digested, each stored already padded (FIPS 180-4, 5.1.1), so a lane
 /// reads its blocks in place.
@@ -47,41 +48,11 @@ impl Sha256Batch {
         self.starts.is_empty()
     }
 
-    /// The digest of every message, in push order. Each of the four lanes takes the next
-    /// message as soon as its own ends, so messages of different lengths keep every lane busy
-    /// until fewer than four remain.
+    /// The digest of every message, in push order.
     pub fn digests(&self) -> Vec<Hash> {
         let blocks = self.bytes.as_chunks::<64>().0;
-        let mut digests = vec![[0u8; 32]; self.starts.len()];
-        let mut state = IV.map(NativeLanes::splat);
-        let mut lanes: [Option<Lane>; 4] = [0, 1, 2, 3].map(|i| self.lane(i));
-        let mut next = 4;
-        while lanes.iter().any(Option::is_some) {
-            compress(&mut state, lanes.map(|lane| lane.map_or(&ZERO_BLOCK, |lane| &blocks[lane.block])));
-            let mut ended = false;
-            for lane in lanes.iter_mut().flatten() {
-                lane.block += 1;
-                ended |= lane.block == lane.end;
-            }
-            if !ended {
-                continue;
-            }
-            // Lanes whose message ended hand out its digest and restart on the next message.
-            let mut words = state.map(NativeLanes::to_array);
-            for (i, slot) in lanes.iter_mut().enumerate() {
-                let Some(lane) = slot.filter(|lane| lane.block == lane.end) else { continue };
-                for (out, word) in digests[lane.index].as_chunks_mut::<4>().0.iter_mut().zip(&mut words) {
-                    *out = word[i].to_be_bytes();
-                }
-                for (word, iv) in words.iter_mut().zip(IV) {
-                    word[i] = iv;
-                }
-                *slot = self.lane(next);
-                next += 1;
-            }
-            state = words.map(NativeLanes::from_array);
-        }
-        digests
+        let end = |i: usize| self.starts.get(i + 1).copied().unwrap_or(blocks.len());
+        digest_lanes(self.starts.len(), |i| (&blocks[self.starts[i]..end(i)], &[][..]))
     }
 
     /// Forgets every message, keeping the buffers.
@@ -89,25 +60,119 @@ impl Sha256Batch {
         self.bytes.clear();
         self.starts.clear();
     }
+}
 
-    /// Message `index` ready to feed a lane, `None` past the last.
-    fn lane(&self, index: usize) -> Option<Lane> {
-        let block = *self.starts.get(index)?;
-        let end = self.starts.get(index + 1).copied().unwrap_or(self.bytes.len() / 64);
-        Some(Lane { index, block, end })
+/// The sha256 of each of `messages`, read in place: only the padded last one or two blocks of
+/// each are copied (chunks of an upload are hashed so, without copying their content).
+pub fn digest_each(messages: &[&[u8]]) -> Vec<Hash> {
+    let tails: Vec<([[u8; 64]; 2], usize)> = messages.iter().map(|message| padded_tail(message)).collect();
+    digest_lanes(messages.len(), |i| (messages[i].as_chunks::<64>().0, &tails[i].0[..tails[i].1]))
+}
+
+/// The last whole-block-less bytes of `message` padded: one block, or two when the length does
+/// not fit after them.
+fn padded_tail(message: &[u8]) -> ([[u8; 64]; 2], usize) {
+    let rest = message.as_chunks::<64>().1;
+    let count = if rest.len() + 9 <= 64 { 1 } else { 2 };
+    let mut tail = [[0u8; 64]; 2];
+    let flat = tail.as_flattened_mut();
+    flat[..rest.len()].copy_from_slice(rest);
+    flat[rest.len()] = 0x80;
+    flat[64 * count - 8..64 * count].copy_from_slice(&(message.len() as u64).wrapping_mul(8).to_be_bytes());
+    (tail, count)
+}
+
+/// Digests `count` messages, message `i` being the blocks `source(i)` gives (whole blocks, then
+/// the padded tail), four lanes at a time. Each lane takes the next message as soon as its own
+/// ends, so messages of different lengths keep every lane busy until fewer than four remain; a
+/// message left alone finishes with scalar compressions, which cost less than a four-lane pass
+/// with three lanes idle.
+fn digest_lanes<'a>(count: usize, source: impl Fn(usize) -> (&'a [[u8; 64]], &'a [[u8; 64]])) -> Vec<Hash> {
+    let lane = |index: usize| (index < count).then(|| Lane::new(index, source(index)));
+    let mut digests = vec![[0u8; 32]; count];
+    let mut state = IV.map(NativeLanes::splat);
+    let mut lanes: [Option<Lane<'a>>; 4] = [0, 1, 2, 3].map(lane);
+    let mut next = 4;
+    while lanes.iter().any(Option::is_some) {
+        if next >= count && lanes.iter().flatten().count() == 1 {
+            let words = state.map(NativeLanes::to_array);
+            for (i, slot) in lanes.iter().enumerate() {
+                if let Some(lane) = slot {
+                    digests[lane.index] = lane.finish_scalar(words.map(|word| word[i]));
+                }
+            }
+            break;
+        }
+        compress(&mut state, lanes.each_ref().map(|lane| lane.as_ref().map_or(&ZERO_BLOCK, Lane::block)));
+        let mut ended = false;
+        for lane in lanes.iter_mut().flatten() {
+            lane.next += 1;
+            ended |= lane.done();
+        }
+        if !ended {
+            continue;
+        }
+        // Lanes whose message ended hand out its digest and restart on the next message.
+        let mut words = state.map(NativeLanes::to_array);
+        for (i, slot) in lanes.iter_mut().enumerate() {
+            let Some(index) = slot.as_ref().filter(|lane| lane.done()).map(|lane| lane.index) else { continue };
+            for (out, word) in digests[index].as_chunks_mut::<4>().0.iter_mut().zip(&mut words) {
+                *out = word[i].to_be_bytes();
+            }
+            for (word, iv) in words.iter_mut().zip(IV) {
+                word[i] = iv;
+            }
+            *slot = lane(next);
+            next += 1;
+        }
+        state = words.map(NativeLanes::from_array);
     }
+    digests
 }
 
 /// Fed to lanes with no message left; their result is discarded.
 const ZERO_BLOCK: [u8; 64] = [0; 64];
 
 /// One message being absorbed by a lane.
-#[derive(Debug, Clone, Copy)]
-struct Lane {
+#[derive(Debug)]
+struct Lane<'a> {
     /// Position in push order.
     index: usize,
+    /// Its whole blocks, read in place.
+    whole: &'a [[u8; 64]],
+    /// Its padded last blocks (empty when `whole` holds the padding too).
+    tail: &'a [[u8; 64]],
     /// Next block to absorb.
-    block: usize,
-    /// One past the message's last block.
-    end: usize,
+    next: usize,
+}
+
+impl<'a> Lane<'a> {
+    fn new(index: usize, (whole, tail): (&'a [[u8; 64]], &'a [[u8; 64]])) -> Lane<'a> {
+        Lane { index, whole, tail, next: 0 }
+    }
+
+    fn done(&self) -> bool {
+        self.next == self.whole.len() + self.tail.len()
+    }
+
+    fn block(&self) -> &'a [u8; 64] {
+        match self.whole.get(self.next) {
+            Some(block) => block,
+            None => &self.tail[self.next - self.whole.len()],
+        }
+    }
+
+    /// Absorbs the remaining blocks into `state` one at a time and returns the digest.
+    fn finish_scalar(&self, mut state: [u32; 8]) -> Hash {
+        let whole = self.whole.get(self.next..).unwrap_or_default();
+        let tail = self.tail.get(self.next.saturating_sub(self.whole.len())..).unwrap_or_default();
+        for block in whole.iter().chain(tail) {
+            sha2::compress256(&mut state, std::slice::from_ref(GenericArray::from_slice(block)));
+        }
+        let mut digest = [0u8; 32];
+        for (out, word) in digest.as_chunks_mut::<4>().0.iter_mut().zip(state) {
+            *out = word.to_be_bytes();
+        }
+        digest
+    }
 }

@@ -34,6 +34,14 @@ proptest! {
         let expected: Vec<Hash> = messages.iter().map(|parts| Sha256::digest(parts.concat()).into()).collect();
         prop_assert_eq!(batch.digests(), expected);
     }
+
+    /// Messages read in place digest the same, lanes refilling or finishing alone.
+    #[test]
+    fn each_message_read_in_place_digests_as_sha2(messages in prop::collection::vec(length().prop_flat_map(|n| prop::collection::vec(any::<u8>(), n)), 0..40)) {
+        let slices: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
+        let expected: Vec<Hash> = messages.iter().map(|m| Sha256::digest(m).into()).collect();
+        prop_assert_eq!(digest_each(&slices), expected);
+    }
 }
 
 #[test]
@@ -44,4 +52,17 @@ fn a_cleared_batch_starts_over() {
     assert!(batch.is_empty());
     assert_eq!(batch.push(&[b"a", b"bc"]), 0);
     assert_eq!(batch.digests(), vec![<Hash>::from(Sha256::digest(b"abc"))]);
+}
+
+#[test]
+fn a_long_message_beside_short_ones_finishes_alone() {
+    let long = vec![7u8; 64 * 40 + 3];
+    let messages: [&[u8]; 4] = [b"a", &long, b"", &[1; 64]];
+    let expected: Vec<Hash> = messages.iter().map(|m| Sha256::digest(m).into()).collect();
+    assert_eq!(digest_each(&messages), expected);
+    let mut batch = Sha256Batch::default();
+    for m in messages {
+        batch.push(&[m]);
+    }
+    assert_eq!(batch.digests(), expected);
 }

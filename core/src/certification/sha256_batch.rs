@@ -6,7 +6,8 @@
 //! the meter against 4.9 K for scalar `sha2`.
 //!
 //! Owns only the hashing; callers decide what is independent. Invariant: `digests()[i]` is the
-//! sha256 of the concatenation of the parts given to the `i`-th [`Sha256Batch::push`].
+//! sha256 of the concatenation of the parts given to the `i`-th push (for
+//! [`Sha256Batch::push_resumed`], of the blocks its state absorbed followed by the parts).
 
 mod compress;
 mod lanes;
@@ -26,11 +27,37 @@ pub struct Sha256Batch {
     bytes: Vec<u8>,
     /// Index of the first block of each message (its last is just before the next one's).
     starts: Vec<usize>,
+    /// Messages that continue a saved state, by increasing message index.
+    resumed: Vec<Resumed>,
+}
+
+/// A message continuing a saved state.
+#[derive(Debug, Clone)]
+struct Resumed {
+    /// Its index in push order.
+    message: usize,
+    /// The state it starts from.
+    state: [u32; 8],
 }
 
 impl Sha256Batch {
     /// Adds the message `parts` concatenated; returns its index in [`Sha256Batch::digests`].
     pub fn push(&mut self, parts: &[&[u8]]) -> usize {
+        self.push_after(0, parts)
+    }
+
+    /// Adds a message that continues a sha256 whose state is `state` after absorbing `blocks`
+    /// whole 64-byte blocks (as `sha2::compress256` leaves it), with `parts` concatenated: the
+    /// digest is that of the earlier blocks followed by the parts, so a common prefix is
+    /// absorbed once and each continuation costs only its own blocks.
+    pub fn push_resumed(&mut self, state: &[u32; 8], blocks: u64, parts: &[&[u8]]) -> usize {
+        let message = self.push_after(blocks.wrapping_mul(64), parts);
+        self.resumed.push(Resumed { message, state: *state });
+        message
+    }
+
+    /// Adds `parts` padded as the end of a message whose first `earlier` bytes were absorbed.
+    fn push_after(&mut self, earlier: u64, parts: &[&[u8]]) -> usize {
         let start = self.bytes.len();
         for part in parts {
             self.bytes.extend_from_slice(part);
@@ -38,7 +65,7 @@ impl Sha256Batch {
         let length = self.bytes.len() - start;
         self.bytes.push(0x80);
         self.bytes.resize(start + (length + 9).div_ceil(64) * 64 - 8, 0);
-        self.bytes.extend_from_slice(&(length as u64).wrapping_mul(8).to_be_bytes());
+        self.bytes.extend_from_slice(&(length as u64).wrapping_add(earlier).wrapping_mul(8).to_be_bytes());
         self.starts.push(start / 64);
         self.starts.len() - 1
     }
@@ -52,13 +79,18 @@ impl Sha256Batch {
     pub fn digests(&self) -> Vec<Hash> {
         let blocks = self.bytes.as_chunks::<64>().0;
         let end = |i: usize| self.starts.get(i + 1).copied().unwrap_or(blocks.len());
-        digest_lanes(self.starts.len(), |i| (&blocks[self.starts[i]..end(i)], &[][..]))
+        let initial = |i: usize| match self.resumed.binary_search_by_key(&i, |r| r.message) {
+            Ok(at) => self.resumed[at].state,
+            Err(_) => IV,
+        };
+        digest_lanes(self.starts.len(), |i| (&blocks[self.starts[i]..end(i)], &[][..]), initial)
     }
 
     /// Forgets every message, keeping the buffers.
     pub fn clear(&mut self) {
         self.bytes.clear();
         self.starts.clear();
+        self.resumed.clear();
     }
 }
 
@@ -66,7 +98,7 @@ impl Sha256Batch {
 /// each are copied (chunks of an upload are hashed so, without copying their content).
 pub fn digest_each(messages: &[&[u8]]) -> Vec<Hash> {
     let tails: Vec<([[u8; 64]; 2], usize)> = messages.iter().map(|message| padded_tail(message)).collect();
-    digest_lanes(messages.len(), |i| (messages[i].as_chunks::<64>().0, &tails[i].0[..tails[i].1]))
+    digest_lanes(messages.len(), |i| (messages[i].as_chunks::<64>().0, &tails[i].0[..tails[i].1]), |_| IV)
 }
 
 /// The last whole-block-less bytes of `message` padded: one block, or two when the length does
@@ -86,11 +118,16 @@ fn padded_tail(message: &[u8]) -> ([[u8; 64]; 2], usize) {
 /// the padded tail), four lanes at a time. Each lane takes the next message as soon as its own
 /// ends, so messages of different lengths keep every lane busy until fewer than four remain; a
 /// message left alone finishes with scalar compressions, which cost less than a four-lane pass
-/// with three lanes idle.
-fn digest_lanes<'a>(count: usize, source: impl Fn(usize) -> (&'a [[u8; 64]], &'a [[u8; 64]])) -> Vec<Hash> {
+/// with three lanes idle. Message `i` starts from the state `initial(i)`.
+fn digest_lanes<'a>(
+    count: usize,
+    source: impl Fn(usize) -> (&'a [[u8; 64]], &'a [[u8; 64]]),
+    initial: impl Fn(usize) -> [u32; 8],
+) -> Vec<Hash> {
     let lane = |index: usize| (index < count).then(|| Lane::new(index, source(index)));
     let mut digests = vec![[0u8; 32]; count];
-    let mut state = IV.map(NativeLanes::splat);
+    let starts = [0, 1, 2, 3].map(|i| if i < count { initial(i) } else { IV });
+    let mut state: [NativeLanes; 8] = core::array::from_fn(|w| NativeLanes::from_array(starts.map(|start| start[w])));
     let mut lanes: [Option<Lane<'a>>; 4] = [0, 1, 2, 3].map(lane);
     let mut next = 4;
     while lanes.iter().any(Option::is_some) {
@@ -119,8 +156,9 @@ fn digest_lanes<'a>(count: usize, source: impl Fn(usize) -> (&'a [[u8; 64]], &'a
             for (out, word) in digests[index].as_chunks_mut::<4>().0.iter_mut().zip(&mut words) {
                 *out = word[i].to_be_bytes();
             }
-            for (word, iv) in words.iter_mut().zip(IV) {
-                word[i] = iv;
+            let start = if next < count { initial(next) } else { IV };
+            for (word, start) in words.iter_mut().zip(start) {
+                word[i] = start;
             }
             *slot = lane(next);
             next += 1;

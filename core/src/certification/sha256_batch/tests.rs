@@ -66,3 +66,32 @@ fn a_long_message_beside_short_ones_finishes_alone() {
     }
     assert_eq!(batch.digests(), expected);
 }
+
+proptest! {
+    /// Messages continuing a state saved after whole blocks, mixed with plain ones, digest to
+    /// the sha256 of the earlier blocks followed by their parts.
+    #[test]
+    fn resumed_digests_continue_the_saved_state(
+        messages in prop::collection::vec((0..4usize, any::<u8>(), message(), any::<bool>()), 0..30),
+    ) {
+        let mut batch = Sha256Batch::default();
+        let mut expected = Vec::new();
+        for (blocks, fill, parts, resume) in &messages {
+            let parts: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+            if *resume {
+                let prefix = vec![*fill; 64 * blocks];
+                let mut state = compress::IV;
+                let (whole, _) = prefix.as_chunks::<64>();
+                for block in whole {
+                    sha2::compress256(&mut state, &[(*block).into()]);
+                }
+                batch.push_resumed(&state, *blocks as u64, &parts);
+                expected.push(<Hash>::from(Sha256::digest([prefix, parts.concat()].concat())));
+            } else {
+                batch.push(&parts);
+                expected.push(<Hash>::from(Sha256::digest(parts.concat())));
+            }
+        }
+        prop_assert_eq!(batch.digests(), expected);
+    }
+}

@@ -14,7 +14,7 @@ use super::input::{AssetView, Change, ContentSource, RecordSink};
 use super::paths::{self, INDEX};
 use super::record::{self, RecordError, RecordSummary, RecordView};
 use super::response_hash::ResponseHasher;
-use super::responses::{AssetResponses, CertifiedResponse, Expression, FallbackPage};
+use super::responses::{AssetDraft, AssetResponses, CertifiedResponse, Expression, FallbackPage, PageDraft};
 use super::stable_tree::ArenaMemory;
 use super::response_set::ResponseSet;
 use super::tree::{CertPath, PathWitness, Trees};
@@ -211,19 +211,18 @@ impl Certifier {
     /// untouched; after a [`CertifyError::RecordNotWritten`] the caller must trap (records may
     /// have been replaced).
     pub fn apply(&mut self, changes: impl IntoIterator<Item = Change>, records: &mut dyn RecordSink) -> Result<Hash, CertifyError> {
-        let mut built = Vec::new();
+        let mut drafts = Vec::new();
         let mut hasher = ResponseHasher::default();
         for change in changes {
-            built.push(match change {
+            drafts.push(match change {
                 Change::Upsert(view) => {
-                    let responses = AssetResponses::build(&view, &self.expression, &mut hasher)?;
-                    let page = self.page_of(&view, &mut hasher);
-                    (view.key, Some((responses, page)))
+                    let draft = self.draft(&view, &mut hasher)?;
+                    (view.key, Some(draft))
                 }
                 Change::Remove { key } => (key, None),
             });
         }
-        hash_sets(built.iter_mut().filter_map(|(_, new)| new.as_mut()));
+        let built = complete(&mut hasher, &self.expression, drafts);
         let mut prepared = Vec::with_capacity(built.len());
         for (key, new) in built {
             let entry = match new {
@@ -253,12 +252,15 @@ impl Certifier {
         Ok(AssetEntry::from_built(address, responses, page))
     }
 
-    /// The fallback page `view` provides, if its key is a `404.html` or `/index.html`.
-    pub(super) fn page_of(&self, view: &AssetView, hasher: &mut ResponseHasher) -> Option<FallbackPage> {
-        paths::scope_of(&view.key).and_then(|_| {
+    /// The responses of `view` and the fallback page it provides (if its key is a `404.html`
+    /// or `/index.html`), their hashes requested from `hasher` (see [`complete`]).
+    pub(super) fn draft(&self, view: &AssetView, hasher: &mut ResponseHasher) -> Result<Drafted, CertifyError> {
+        let responses = AssetDraft::build(view, &self.expression, hasher)?;
+        let page = paths::scope_of(&view.key).and_then(|_| {
             let status = if view.key == INDEX { 200 } else { 404 };
-            FallbackPage::from_asset(view, status, &self.expression, hasher)
-        })
+            PageDraft::from_asset(view, status, &self.expression, hasher)
+        });
+        Ok((responses, page))
     }
 
     /// The expression every response is certified with (records are tied to it).
@@ -403,15 +405,33 @@ impl Certifier {
     }
 }
 
-/// What stored trees were derived with: the record layout (which fixes every response and its
-/// hash), the expression and the path rules. Trees with another stamp are rebuilt.
-/// Hashes the response sets of a batch of built assets (and of their fallback pages) together.
-pub(super) fn hash_sets<'b>(built: impl Iterator<Item = &'b mut (AssetResponses, Option<FallbackPage>)>) {
-    ResponseSet::hash_all(built.flat_map(|(responses, page)| {
+/// An upserted asset's responses and fallback page, their hashes requested but not digested.
+pub(super) type Drafted = (AssetDraft, Option<PageDraft>);
+
+/// An upserted asset's responses and fallback page, hashed, with their response sets.
+pub(super) type Built = (AssetResponses, Option<FallbackPage>);
+
+/// Completes the drafts of one round of `hasher` (`None`: a removed key, passed through):
+/// digests every response hash they requested together, then their response sets together.
+pub(super) fn complete<K>(hasher: &mut ResponseHasher, expression: &Expression, drafts: Vec<(K, Option<Drafted>)>) -> Vec<(K, Option<Built>)> {
+    let hashes = hasher.finish_round();
+    let mut built: Vec<(K, Option<Built>)> = drafts
+        .into_iter()
+        .map(|(key, draft)| {
+            let built = draft.map(|(responses, page)| {
+                (responses.resolve(&hashes, expression), page.map(|page| page.resolve(&hashes, expression)))
+            });
+            (key, built)
+        })
+        .collect();
+    ResponseSet::hash_all(built.iter_mut().filter_map(|(_, built)| built.as_mut()).flat_map(|(responses, page)| {
         std::iter::once(&mut responses.certified).chain(page.as_mut().map(|page| &mut page.certified))
     }));
+    built
 }
 
+/// What stored trees were derived with: the record layout (which fixes every response and its
+/// hash), the expression and the path rules. Trees with another stamp are rebuilt.
 fn tree_stamp(expression: &Expression) -> Hash {
     let mut hasher = Sha256::new();
     hasher.update(b"asset-canister certification trees");

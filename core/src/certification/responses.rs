@@ -2,12 +2,17 @@
 //! and response hash. They live only until `record` has written them into the asset's record;
 //! serving decodes the one it picks from there.
 //!
+//! Responses are built as drafts ([`AssetDraft`], [`PageDraft`]) whose hashes are requested
+//! from a [`ResponseHasher`]; once every asset of a commit is drafted, one round digests all
+//! their hashes together and the drafts resolve into [`AssetResponses`] and [`FallbackPage`]s.
+//! A draft cannot be served or stored: only resolved responses carry a hash.
+//!
 //! Owns the per-asset precomputation (206 parts use the part hashes stored at commit; no content
 //! is read). Must not touch the trees. Invariant: each `hash` is the `ic-http-certification` response hash
 //! of exactly `status`, `headers` and the bytes `body` designates.
 
 use super::headers::{self, HeaderKind, HeaderList};
-use super::response_hash::ResponseHasher;
+use super::response_hash::{ListId, ResponseHasher, ResponseHashes, ResponseId};
 use super::response_set::ResponseSet;
 use super::input::{AssetView, Encoding, EncodingView};
 use super::{CertifyError, CHUNK_SIZE};
@@ -43,48 +48,64 @@ pub struct CertifiedResponse {
     pub hash: Hash,
 }
 
-impl CertifiedResponse {
-    pub(crate) fn new(
-        hasher: &mut ResponseHasher,
-        status: u16,
-        headers: HeaderList,
-        body: Body,
-        body_hash: &Hash,
-    ) -> Self {
+/// A response whose hash is requested from a [`ResponseHasher`] but not digested yet.
+#[derive(Debug)]
+pub struct ResponseDraft {
+    status: u16,
+    headers: HeaderList,
+    body: Body,
+    hash: ResponseId,
+}
+
+impl ResponseDraft {
+    fn new(hasher: &mut ResponseHasher, status: u16, headers: HeaderList, body: Body, body_hash: &Hash) -> Self {
         let list = hasher.list(status, &headers);
-        CertifiedResponse::sharing(hasher, &list, status, headers, body, body_hash)
+        ResponseDraft::sharing(hasher, list, status, headers, body, body_hash)
     }
 
-    /// A response whose `status` and `headers` hash to `list`: a GET and its HEAD share it
-    /// (the HEAD then costs one sha256, not a header list's pairs, sort and lookups).
-    fn sharing(
-        hasher: &mut ResponseHasher,
-        list: &Hash,
-        status: u16,
-        headers: HeaderList,
-        body: Body,
-        body_hash: &Hash,
-    ) -> Self {
+    /// A response whose `status` and `headers` are `list`: a GET and its HEAD share it (the
+    /// HEAD then costs one response digest, not a header list's pairs, sort and lookups).
+    fn sharing(hasher: &mut ResponseHasher, list: ListId, status: u16, headers: HeaderList, body: Body, body_hash: &Hash) -> Self {
         let hash = hasher.response(list, body_hash);
-        CertifiedResponse { status, headers, body, hash }
+        ResponseDraft { status, headers, body, hash }
+    }
+
+    /// The response with its hash from `hashes`, the round that requested it.
+    fn resolve(self, hashes: &ResponseHashes) -> CertifiedResponse {
+        let ResponseDraft { status, headers, body, hash } = self;
+        CertifiedResponse { status, headers, body, hash: hashes.get(hash) }
     }
 }
 
-/// The responses of one encoding of an asset served at its own path (or an alias).
+/// The responses of one encoding of an asset served at its own path (or an alias): certified
+/// ones (`R` = [`CertifiedResponse`]) or drafts.
 #[derive(Debug, Clone)]
-pub struct Variant {
+pub struct Variant<R = CertifiedResponse> {
     /// The encoding described.
     pub view: EncodingView,
     /// 200 with the whole body; `None` when the encoding is larger than one chunk.
-    pub full: Option<CertifiedResponse>,
+    pub full: Option<R>,
     /// 200 headers without a body, for HEAD.
-    pub head: CertifiedResponse,
+    pub head: R,
     /// 304 for a matching `If-None-Match`.
-    pub not_modified: CertifiedResponse,
+    pub not_modified: R,
     /// 206 responses, one per [`CHUNK_SIZE`] chunk; empty for an empty encoding.
-    pub parts: Vec<CertifiedResponse>,
+    pub parts: Vec<R>,
     /// 416 for ranges beyond the end.
-    pub unsatisfiable: CertifiedResponse,
+    pub unsatisfiable: R,
+}
+
+impl Variant<ResponseDraft> {
+    fn resolve(self, hashes: &ResponseHashes) -> Variant {
+        Variant {
+            view: self.view,
+            full: self.full.map(|r| r.resolve(hashes)),
+            head: self.head.resolve(hashes),
+            not_modified: self.not_modified.resolve(hashes),
+            parts: self.parts.into_iter().map(|r| r.resolve(hashes)).collect(),
+            unsatisfiable: self.unsatisfiable.resolve(hashes),
+        }
+    }
 }
 
 impl Variant {
@@ -112,30 +133,43 @@ pub struct AssetResponses {
     pub certified: ResponseSet,
 }
 
-impl AssetResponses {
-    /// Builds all responses from the metadata and stored hashes alone.
-    pub(crate) fn build(
-        view: &AssetView,
-        expression: &Expression,
-        hasher: &mut ResponseHasher,
-    ) -> Result<AssetResponses, CertifyError> {
+/// An asset's responses before their hashes (see the module documentation).
+#[derive(Debug)]
+pub struct AssetDraft {
+    enable_aliasing: bool,
+    allow_raw_access: bool,
+    variants: Vec<Variant<ResponseDraft>>,
+}
+
+impl AssetDraft {
+    /// Builds all responses from the metadata and stored hashes alone, requesting their hashes
+    /// from `hasher`.
+    pub(crate) fn build(view: &AssetView, expression: &Expression, hasher: &mut ResponseHasher) -> Result<AssetDraft, CertifyError> {
         let mut encodings = view.encodings.clone();
         encodings.sort_by_key(|e| e.encoding);
         encodings.dedup_by_key(|e| e.encoding);
         let variants = encodings
             .iter()
             .map(|e| build_variant(view, e, &expression.text, hasher))
-            .collect::<Result<Vec<Variant>, _>>()?;
-        let hashes = variants.iter().flat_map(Variant::hashes).chain([&expression.method_not_allowed.hash]);
-        let certified = ResponseSet::new(&expression.hash, hashes);
-        Ok(AssetResponses {
-            certified,
-            enable_aliasing: view.enable_aliasing,
-            allow_raw_access: view.allow_raw_access,
-            variants,
-        })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(AssetDraft { enable_aliasing: view.enable_aliasing, allow_raw_access: view.allow_raw_access, variants })
     }
 
+    /// The responses with their hashes from `hashes` (the round that requested them) and their
+    /// response set, unhashed until [`ResponseSet::hash_all`].
+    pub(crate) fn resolve(self, hashes: &ResponseHashes, expression: &Expression) -> AssetResponses {
+        let variants: Vec<Variant> = self.variants.into_iter().map(|v| v.resolve(hashes)).collect();
+        let set = variants.iter().flat_map(Variant::hashes).chain([&expression.method_not_allowed.hash]);
+        AssetResponses {
+            certified: ResponseSet::new(&expression.hash, set),
+            enable_aliasing: self.enable_aliasing,
+            allow_raw_access: self.allow_raw_access,
+            variants,
+        }
+    }
+}
+
+impl AssetResponses {
     /// The variant for `encoding`, if stored.
     pub fn variant(&self, encoding: Encoding) -> Option<&Variant> {
         self.variants.iter().find(|v| v.view.encoding == encoding)
@@ -154,7 +188,7 @@ fn build_variant(
     encoding: &EncodingView,
     expression: &str,
     hasher: &mut ResponseHasher,
-) -> Result<Variant, CertifyError> {
+) -> Result<Variant<ResponseDraft>, CertifyError> {
     let empty = EMPTY_HASH;
     let derive = |kind| headers::derive(view, encoding, kind, expression);
     let representation = derive(HeaderKind::Representation { etag: true });
@@ -162,9 +196,9 @@ fn build_variant(
     let list = hasher.list(200, &representation);
     let full = (length <= CHUNK_SIZE).then(|| {
         let body = Body::Stored { start: 0, end: length };
-        CertifiedResponse::sharing(hasher, &list, 200, representation.clone(), body, &encoding.sha256)
+        ResponseDraft::sharing(hasher, list, 200, representation.clone(), body, &encoding.sha256)
     });
-    let head = CertifiedResponse::sharing(hasher, &list, 200, representation, Body::Empty, &empty);
+    let head = ResponseDraft::sharing(hasher, list, 200, representation, Body::Empty, &empty);
     let mut parts = Vec::new();
     let mut start = 0;
     while start < length {
@@ -186,16 +220,16 @@ fn build_variant(
             }
         };
         let headers = derive(HeaderKind::Partial { first: start, last: end - 1 });
-        parts.push(CertifiedResponse::new(hasher, 206, headers, Body::Stored { start, end }, &body_hash));
+        parts.push(ResponseDraft::new(hasher, 206, headers, Body::Stored { start, end }, &body_hash));
         start = end;
     }
     Ok(Variant {
         view: encoding.clone(),
         full,
         head,
-        not_modified: CertifiedResponse::new(hasher, 304, derive(HeaderKind::NotModified), Body::Empty, &empty),
+        not_modified: ResponseDraft::new(hasher, 304, derive(HeaderKind::NotModified), Body::Empty, &empty),
         parts,
-        unsatisfiable: CertifiedResponse::new(hasher, 416, derive(HeaderKind::Unsatisfiable), Body::Empty, &empty),
+        unsatisfiable: ResponseDraft::new(hasher, 416, derive(HeaderKind::Unsatisfiable), Body::Empty, &empty),
     })
 }
 
@@ -215,15 +249,18 @@ pub struct FallbackPage {
 /// Body of the plain 404.
 pub(super) const NOT_FOUND_BODY: &[u8] = b"404 Not Found";
 
-impl FallbackPage {
-    /// A fallback page from an asset; encodings larger than one chunk are not used as
-    /// fallbacks (a fallback is never chunked). `None` when no encoding qualifies.
-    pub(crate) fn from_asset(
-        view: &AssetView,
-        status: u16,
-        expression: &Expression,
-        hasher: &mut ResponseHasher,
-    ) -> Option<FallbackPage> {
+/// A fallback page from an asset before its hashes (see the module documentation).
+#[derive(Debug)]
+pub struct PageDraft {
+    allow_raw_access: bool,
+    variants: Vec<(Encoding, ResponseDraft, ResponseDraft)>,
+}
+
+impl PageDraft {
+    /// A fallback page from an asset, requesting its hashes from `hasher`; encodings larger
+    /// than one chunk are not used as fallbacks (a fallback is never chunked). `None` when no
+    /// encoding qualifies.
+    pub(crate) fn from_asset(view: &AssetView, status: u16, expression: &Expression, hasher: &mut ResponseHasher) -> Option<PageDraft> {
         let mut encodings = view.encodings.clone();
         encodings.sort_by_key(|e| e.encoding);
         encodings.dedup_by_key(|e| e.encoding);
@@ -234,14 +271,23 @@ impl FallbackPage {
                 let headers = headers::derive(view, e, HeaderKind::Representation { etag: false }, &expression.text);
                 let body = Body::Stored { start: 0, end: e.length };
                 let list = hasher.list(status, &headers);
-                let full = CertifiedResponse::sharing(hasher, &list, status, headers.clone(), body, &e.sha256);
-                let head = CertifiedResponse::sharing(hasher, &list, status, headers, Body::Empty, &EMPTY_HASH);
+                let full = ResponseDraft::sharing(hasher, list, status, headers.clone(), body, &e.sha256);
+                let head = ResponseDraft::sharing(hasher, list, status, headers, Body::Empty, &EMPTY_HASH);
                 (e.encoding, full, head)
             })
             .collect();
-        (!variants.is_empty()).then(|| FallbackPage::new(view.allow_raw_access, variants, expression))
+        (!variants.is_empty()).then_some(PageDraft { allow_raw_access: view.allow_raw_access, variants })
     }
 
+    /// The page with its hashes from `hashes` (the round that requested them) and its response
+    /// set, unhashed until [`ResponseSet::hash_all`].
+    pub(crate) fn resolve(self, hashes: &ResponseHashes, expression: &Expression) -> FallbackPage {
+        let variants = self.variants.into_iter().map(|(e, full, head)| (e, full.resolve(hashes), head.resolve(hashes))).collect();
+        FallbackPage::new(self.allow_raw_access, variants, expression)
+    }
+}
+
+impl FallbackPage {
     fn new(
         allow_raw_access: bool,
         variants: Vec<(Encoding, CertifiedResponse, CertifiedResponse)>,
@@ -260,9 +306,11 @@ impl FallbackPage {
         let headers = headers::plain(&[("content-type", "text/plain; charset=utf-8")], &expression.text);
         let body_hash: Hash = Sha256::digest(NOT_FOUND_BODY).into();
         let mut hasher = ResponseHasher::default();
-        let full = CertifiedResponse::new(&mut hasher, 404, headers.clone(), Body::Static(NOT_FOUND_BODY), &body_hash);
-        let head = CertifiedResponse::new(&mut hasher, 404, headers, Body::Empty, &EMPTY_HASH);
-        let mut page = FallbackPage::new(true, vec![(Encoding::Identity, full, head)], expression);
+        let full = ResponseDraft::new(&mut hasher, 404, headers.clone(), Body::Static(NOT_FOUND_BODY), &body_hash);
+        let head = ResponseDraft::new(&mut hasher, 404, headers, Body::Empty, &EMPTY_HASH);
+        let hashes = hasher.finish_round();
+        let variants = vec![(Encoding::Identity, full.resolve(&hashes), head.resolve(&hashes))];
+        let mut page = FallbackPage::new(true, variants, expression);
         ResponseSet::hash_all([&mut page.certified]);
         page
     }
@@ -298,7 +346,9 @@ fn method_not_allowed(expression: &str) -> CertifiedResponse {
         expression,
     );
     let body_hash = Sha256::digest(BODY).into();
-    CertifiedResponse::new(&mut ResponseHasher::default(), 405, headers, Body::Static(BODY), &body_hash)
+    let mut hasher = ResponseHasher::default();
+    let response = ResponseDraft::new(&mut hasher, 405, headers, Body::Static(BODY), &body_hash);
+    response.resolve(&hasher.finish_round())
 }
 
 /// sha256 of the empty body, written out: hashing it once per built variant cost a sha256

@@ -8,11 +8,10 @@
 //! of unset per-asset flags. Must not reach into the store's layout. Invariant: after
 //! [`Certifier::sync`] returns `Ok`, the certifier reflects every asset in `State`.
 
-use super::certifier::{hash_sets, AssetEntry};
+use super::certifier::{complete, AssetEntry};
 use super::input::{AssetView, Change, ContentSource, Encoding, EncodingView, RecordSink};
 use super::record::RecordSummary;
 use super::response_hash::ResponseHasher;
-use super::responses::AssetResponses;
 use super::{ArenaMemory, Certifier, CertifyError};
 use crate::state::{self, State};
 use crate::store::record_region::RecordRegionError;
@@ -136,19 +135,17 @@ impl Certifier {
         while state.record_count() != state.asset_count() {
             let keys = state.asset_keys_after(after.as_deref(), REBUILD_PAGE);
             let Some(last) = keys.last().cloned() else { break };
-            let mut built = Vec::new();
+            let mut drafts = Vec::new();
             for key in keys {
                 if state.record_address(&key).is_some() {
                     continue;
                 }
                 let Some(view) = state.asset_view(&key).map(view_of) else { continue };
-                let responses = AssetResponses::build(&view, certifier.expression(), &mut hasher)?;
-                let page = certifier.page_of(&view, &mut hasher);
-                built.push((key, (responses, page)));
+                drafts.push((key, Some(certifier.draft(&view, &mut hasher)?)));
             }
-            hash_sets(built.iter_mut().map(|(_, new)| new));
+            let built = complete(&mut hasher, certifier.expression(), drafts);
             let mut prepared = Vec::with_capacity(built.len());
-            for (key, (responses, page)) in built {
+            for (key, (responses, page)) in built.into_iter().filter_map(|(key, built)| Some((key, built?))) {
                 prepared.push((key.clone(), Some(certifier.store(&key, responses, page, state)?)));
             }
             certifier.install(prepared, state)?;

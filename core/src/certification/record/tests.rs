@@ -2,7 +2,7 @@ use super::*;
 use crate::certification::input::{AssetView, ContentSource, EncodingView, RecordSink};
 use crate::certification::memory_records::Records;
 use crate::certification::response_hash::ResponseHasher;
-use crate::certification::responses::Variant;
+use crate::certification::responses::{AssetDraft, PageDraft, Variant};
 use crate::certification::response_set::ResponseSet;
 use crate::certification::tree::{CertPath, Trees};
 use crate::certification::CHUNK_SIZE;
@@ -43,6 +43,15 @@ fn asset() -> impl Strategy<Value = AssetView> {
         })
 }
 
+/// The responses of `view` and, for `page_status`, its fallback page, hashed in one round.
+fn build(view: &AssetView, expression: &Expression, page_status: Option<u16>) -> (AssetResponses, Option<FallbackPage>) {
+    let mut hasher = ResponseHasher::default();
+    let draft = AssetDraft::build(view, expression, &mut hasher).expect("part hashes present");
+    let page = page_status.and_then(|status| PageDraft::from_asset(view, status, expression, &mut hasher));
+    let hashes = hasher.finish_round();
+    (draft.resolve(&hashes, expression), page.map(|page| page.resolve(&hashes, expression)))
+}
+
 fn root_of(set: &ResponseSet) -> Hash {
     let mut trees = Trees::default();
     trees.insert(&CertPath::Exact("/x"), set, 0).unwrap();
@@ -81,17 +90,14 @@ fn assert_variant(view: &RecordView<'_>, built: &Variant, set: &ResponseSet, exp
 
 proptest! {
     /// A record read in place (from the record store, and from memory) gives back exactly the
-    /// responses `AssetResponses::build` made, the page `FallbackPage::from_asset` made, and
+    /// responses `AssetDraft::build` made, the page `PageDraft::from_asset` made, and
     /// response sets certifying the same roots.
     #[test]
     fn record_round_trips(view in asset()) {
         let expression = Expression::new();
-        let mut hasher = ResponseHasher::default();
-        let built = AssetResponses::build(&view, &expression, &mut hasher).expect("part hashes present");
         let status = if view.key == "/index.html" { 200 } else { 404 };
-        let page = (view.key.ends_with("404.html") || view.key == "/index.html")
-            .then(|| FallbackPage::from_asset(&view, status, &expression, &mut hasher))
-            .flatten();
+        let is_page = view.key.ends_with("404.html") || view.key == "/index.html";
+        let (built, page) = build(&view, &expression, is_page.then_some(status));
         let bytes = encode(&built, page.as_ref(), &expression);
         let mut records = Records::new();
         let address = records.write_record(&view.key, &bytes).unwrap();
@@ -129,7 +135,7 @@ proptest! {
     #[test]
     fn cut_records_are_refused_or_read_within_bounds(view in asset(), cut in any::<prop::sample::Index>()) {
         let expression = Expression::new();
-        let built = AssetResponses::build(&view, &expression, &mut ResponseHasher::default()).expect("part hashes present");
+        let (built, _) = build(&view, &expression, None);
         let bytes = encode(&built, None, &expression);
         let cut = &bytes[..cut.index(bytes.len())];
         let mut records = Records::new();
@@ -157,7 +163,7 @@ fn records_of_another_version_or_expression_are_stale() {
         allow_raw_access: true,
         encodings: vec![EncodingView::of_content(Encoding::Identity, b"<p>a</p>", vec![1; 16])],
     };
-    let built = AssetResponses::build(&view, &expression, &mut ResponseHasher::default()).unwrap();
+    let (built, _) = build(&view, &expression, None);
     let bytes = encode(&built, None, &expression);
     let mut records = Records::new();
     let current = records.write_record("/a.html", &bytes).unwrap();

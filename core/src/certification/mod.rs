@@ -12,6 +12,7 @@
 
 mod certifier;
 mod header_value;
+mod hash_plan;
 mod headers;
 mod input;
 #[cfg(test)]

@@ -70,11 +70,6 @@ impl Sha256Batch {
         self.starts.len() - 1
     }
 
-    /// Whether nothing was pushed.
-    pub fn is_empty(&self) -> bool {
-        self.starts.is_empty()
-    }
-
     /// The digest of every message, in push order.
     pub fn digests(&self) -> Vec<Hash> {
         let blocks = self.bytes.as_chunks::<64>().0;

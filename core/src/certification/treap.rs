@@ -77,13 +77,11 @@ struct Node {
     data: Option<Hash>,
     /// Hash of the forks over this node's treap subtree, `None` when anything below changed.
     hash: Option<Hash>,
-    /// `fork(data, right)` between two rounds of [`Tree::rehash_all`], which consumes it.
-    inner: Option<Hash>,
 }
 
 impl Node {
     fn new(label: &[u8], value: Tree) -> Box<Node> {
-        Box::new(Node { priority: priority(label), label: label.into(), value, left: None, right: None, data: None, hash: None, inner: None })
+        Box::new(Node { priority: priority(label), label: label.into(), value, left: None, right: None, data: None, hash: None })
     }
 
     /// Whether `self` belongs above `other` in the heap order (ties broken by label, so the

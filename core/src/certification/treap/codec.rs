@@ -72,5 +72,5 @@ fn decode_link(input: &mut Reader<'_>) -> Option<Link> {
     let value = Tree::decode(input)?;
     let left = decode_link(input)?;
     let right = decode_link(input)?;
-    Some(Some(Box::new(Node { priority: priority(&label), label, value, left, right, data: Some(data), hash: Some(hash), inner: None })))
+    Some(Some(Box::new(Node { priority: priority(&label), label, value, left, right, data: Some(data), hash: Some(hash) })))
 }

@@ -33,7 +33,8 @@ use super::treap::nodes::Shape;
 use super::treap::Tree;
 use ic_certification::{Hash, HashTree};
 use ic_stable_structures::Memory;
-use slot::{pieces, Arena};
+use map::Spot;
+use slot::{pieces, Arena, Node};
 use std::rc::Rc;
 use thiserror::Error;
 
@@ -243,31 +244,57 @@ impl<M: Memory> StableTree<M> {
         Ok(())
     }
 
+    /// Inserts below the map rooted at `at`; returns its new root. Each node is written once:
+    /// a new one when attached (its value, or the map below it, already in place), a present
+    /// one only when its value or child root changes (the descent already marked it dirty).
     fn insert_at(&mut self, at: u32, path: &[&[u8]], value: Value<'_>, aux: u64, depth: usize) -> Result<u32> {
         let Some((first, rest)) = path.split_first() else { return Err(StableTreeError::EmptyPath) };
         map::check(depth, at)?;
-        let (root, index, mut node) = self.arena.entry(at, first)?;
-        if rest.is_empty() {
-            self.arena.free_value(&node, depth)?;
-            (node.leaf, node.pruned, node.child) = match value {
-                Value::Leaf(bytes) => (Some(bytes.to_vec()), false, 0),
-                Value::Tree(tree) => match tree.shape() {
-                    Shape::Leaf(bytes) => (Some(bytes.to_vec()), false, 0),
-                    Shape::Pruned(hash) => (Some(hash.to_vec()), true, 0),
-                    Shape::Map(top) => (None, false, self.arena.copy(top)?),
-                },
-            };
-            node.aux = aux;
-            self.arena.place(&mut node)?;
-        } else {
-            if node.leaf.is_some() {
-                (node.leaf, node.pruned, node.child) = (None, false, 0);
+        match self.arena.descend(at, first)? {
+            Spot::Found { index, mut node } if rest.is_empty() => {
+                self.arena.free_value(&node, depth)?;
+                (node.leaf, node.pruned, node.child) = self.stored(value)?;
+                node.aux = aux;
                 self.arena.place(&mut node)?;
+                self.arena.write(index, &node);
             }
-            node.child = self.insert_at(node.child, rest, value, aux, depth + 1)?;
+            Spot::Found { index, mut node } => {
+                let was_leaf = node.leaf.is_some();
+                if was_leaf {
+                    (node.leaf, node.pruned, node.child) = (None, false, 0);
+                    self.arena.place(&mut node)?;
+                }
+                let child = self.insert_at(node.child, rest, value, aux, depth + 1)?;
+                if was_leaf || child != node.child {
+                    node.child = child;
+                    self.arena.write(index, &node);
+                }
+            }
+            spot @ Spot::Vacant { .. } => {
+                let mut node = Node::new(first);
+                if rest.is_empty() {
+                    (node.leaf, node.pruned, node.child) = self.stored(value)?;
+                    node.aux = aux;
+                } else {
+                    node.child = self.insert_at(0, rest, value, aux, depth + 1)?;
+                }
+                return Ok(self.arena.attach(at, spot, &mut node)?.0);
+            }
         }
-        self.arena.write(index, &node);
-        Ok(root)
+        Ok(at)
+    }
+
+    /// `value` as a node stores it: leaf bytes, whether they are a pruned value's hash, and the
+    /// root of a copied map.
+    fn stored(&mut self, value: Value<'_>) -> Result<(Option<Vec<u8>>, bool, u32)> {
+        Ok(match value {
+            Value::Leaf(bytes) => (Some(bytes.to_vec()), false, 0),
+            Value::Tree(tree) => match tree.shape() {
+                Shape::Leaf(bytes) => (Some(bytes.to_vec()), false, 0),
+                Shape::Pruned(hash) => (Some(hash.to_vec()), true, 0),
+                Shape::Map(top) => (None, false, self.arena.copy(top)?),
+            },
+        })
     }
 
     /// Removes the value at `path` and every map left empty above it, freeing their slots;
@@ -285,11 +312,16 @@ impl<M: Memory> StableTree<M> {
         let Some((first, rest)) = path.split_first() else { return Err(StableTreeError::EmptyPath) };
         map::check(depth, at)?;
         if !rest.is_empty() {
-            let (root, index, mut node) = self.arena.entry(at, first)?;
-            node.child = self.remove_at(node.child, rest, depth + 1)?;
-            self.arena.write(index, &node);
+            let Spot::Found { index, mut node } = self.arena.descend(at, first)? else {
+                return Err(StableTreeError::Corrupt { slot: at });
+            };
+            let child = self.remove_at(node.child, rest, depth + 1)?;
+            if child != node.child {
+                node.child = child;
+                self.arena.write(index, &node);
+            }
             if node.child != 0 {
-                return Ok(root);
+                return Ok(at);
             }
         }
         let (root, index, node) = self.arena.detach(at, first, depth)?;

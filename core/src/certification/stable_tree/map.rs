@@ -13,6 +13,48 @@ use crate::certification::treap::nodes::{label_priority, NodeView, Shape};
 use ic_stable_structures::Memory;
 use std::cmp::Ordering;
 
+impl Node {
+    /// A new entry `label` with an empty map as value, both hashes dirty.
+    pub fn new(label: &[u8]) -> Node {
+        Node {
+            label: label.to_vec(),
+            priority: label_priority(label),
+            leaf: None,
+            pruned: false,
+            child: 0,
+            left: 0,
+            right: 0,
+            aux: 0,
+            data: None,
+            hash: None,
+            overflow: 0,
+        }
+    }
+}
+
+/// Where [`Arena::descend`] stopped.
+pub(super) enum Spot {
+    /// The entry is present (read after its flags were marked dirty).
+    Found {
+        /// Its slot.
+        index: u32,
+        /// Its node.
+        node: Node,
+    },
+    /// The entry is absent: a new node goes in place of `at` (0: an empty position), linked
+    /// from `parent` on `side` (`parent` 0: as the map's root).
+    Vacant {
+        /// The node above the spot, 0 when the spot is the root.
+        parent: u32,
+        /// Which link of `parent` (`Less`: left).
+        side: Ordering,
+        /// The subtree the new node displaces and splits.
+        at: u32,
+        /// Depth of `at` in the map.
+        depth: usize,
+    },
+}
+
 /// Whether `a` belongs above `b` in the heap order (ties broken by label, as in `treap`).
 fn above(a: &Node, b: &Node) -> bool {
     (a.priority, &a.label) > (b.priority, &b.label)
@@ -44,93 +86,75 @@ impl<M: Memory> Arena<M> {
         Ok(None)
     }
 
-    /// The entry `label` of the map rooted at `root`, created (with an empty map as value) when
-    /// absent; every node above it is marked dirty, and the entry's data too, since the caller
-    /// is about to change the value. Returns the map's new root, the entry's slot and node.
-    pub fn entry(&mut self, root: u32, label: &[u8]) -> Result<(u32, u32, Node), StableTreeError> {
-        let mut path = Vec::new();
-        let mut at = root;
+    /// Finds where `label` is, or would go, in the map rooted at `root`, in one descent that
+    /// reads each node once and marks dirty every node above the spot (and a found entry's
+    /// data too, since the caller is about to change its value). Since a label's priority is
+    /// a function of the label, the search path of a present label never passes a node the
+    /// label would sit above: the first such node is where an absent label goes.
+    pub fn descend(&mut self, root: u32, label: &[u8]) -> Result<Spot, StableTreeError> {
+        let priority = label_priority(label);
+        let (mut parent, mut side, mut at) = (0, Ordering::Less, root);
+        let mut depth = 0;
         while at != 0 {
-            check(path.len(), at)?;
-            let node = self.node(at)?;
-            let order = label.cmp(&node.label);
-            let next = match order {
-                Ordering::Less => node.left,
-                Ordering::Greater => node.right,
-                Ordering::Equal => 0,
-            };
-            path.push((at, node));
+            check(depth, at)?;
+            let mut view = self.view(at)?;
+            let payload = self.payload(&view)?;
+            let own = &payload[..view.label_len()];
+            let order = label.cmp(own);
             if order == Ordering::Equal {
-                let last = path.len() - 1;
-                for (i, (index, node)) in path.iter_mut().enumerate() {
-                    self.mark_dirty(*index, node, true, i == last);
-                }
-                let (index, node) = path.pop().expect("pushed above");
-                return Ok((root, index, node));
+                drop(payload);
+                self.mark_dirty(&mut view, true);
+                return Ok(Spot::Found { index: at, node: self.decode(&view)? });
             }
-            at = next;
+            if (priority, label) > (view.priority(), own) {
+                break;
+            }
+            drop(payload);
+            self.mark_dirty(&mut view, false);
+            (parent, side) = (at, order);
+            at = if order == Ordering::Less { view.left() } else { view.right() };
+            depth += 1;
         }
-        let mut node = Node {
-            label: label.to_vec(),
-            priority: label_priority(label),
-            leaf: None,
-            pruned: false,
-            child: 0,
-            left: 0,
-            right: 0,
-            aux: 0,
-            data: None,
-            hash: None,
-            overflow: 0,
+        Ok(Spot::Vacant { parent, side, at, depth })
+    }
+
+    /// Puts `new` (not yet written, its payload not placed) at the vacant `spot` of the map
+    /// rooted at `root`, splitting the subtree it displaces; writes it once and returns the
+    /// map's new root and the node's slot.
+    pub fn attach(&mut self, root: u32, spot: Spot, new: &mut Node) -> Result<(u32, u32), StableTreeError> {
+        let Spot::Vacant { parent, side, at, depth } = spot else {
+            return Err(StableTreeError::Corrupt { slot: root });
         };
-        let index = self.insert(&mut node)?;
-        let root = self.link(root, index, &mut node, 0)?;
-        Ok((root, index, node))
+        (new.left, new.right) = self.split(at, &new.label, depth)?;
+        let index = self.insert(new)?;
+        if parent == 0 {
+            return Ok((index, index));
+        }
+        self.write_link(parent, side, index);
+        Ok((root, index))
     }
 
-    /// Puts the written node `index` into the treap at `at`; returns the new root.
-    fn link(&mut self, at: u32, index: u32, new: &mut Node, depth: usize) -> Result<u32, StableTreeError> {
-        if at == 0 {
-            return Ok(index);
-        }
-        check(depth, at)?;
-        let mut n = self.node(at)?;
-        if above(new, &n) {
-            let (left, right) = self.split(at, &new.label, depth + 1)?;
-            new.left = left;
-            new.right = right;
-            self.write(index, new);
-            return Ok(index);
-        }
-        if new.label < n.label {
-            n.left = self.link(n.left, index, new, depth + 1)?;
-        } else {
-            n.right = self.link(n.right, index, new, depth + 1)?;
-        }
-        n.hash = None;
-        self.write(at, &n);
-        Ok(at)
-    }
-
-    /// Splits the treap at `at` into the labels below and above `label` (which is absent).
+    /// Splits the treap at `at` into the labels below and above `label` (which is absent),
+    /// rewriting only the links and flags of the nodes on the way.
     fn split(&mut self, at: u32, label: &[u8], depth: usize) -> Result<(u32, u32), StableTreeError> {
         if at == 0 {
             return Ok((0, 0));
         }
         check(depth, at)?;
-        let mut n = self.node(at)?;
-        n.hash = None;
-        if label < n.label.as_slice() {
-            let (left, right) = self.split(n.left, label, depth + 1)?;
-            n.left = right;
-            self.write(at, &n);
-            Ok((left, at))
+        let mut view = self.view(at)?;
+        let order = label.cmp(&self.payload(&view)?[..view.label_len()]);
+        let (left, right) = if order == Ordering::Less {
+            let (left, right) = self.split(view.left(), label, depth + 1)?;
+            view.set_link(Ordering::Less, right);
+            (left, at)
         } else {
-            let (left, right) = self.split(n.right, label, depth + 1)?;
-            n.right = left;
-            self.write(at, &n);
-            Ok((at, right))
-        }
+            let (left, right) = self.split(view.right(), label, depth + 1)?;
+            view.set_link(Ordering::Greater, left);
+            (at, right)
+        };
+        view.clear_hash();
+        self.write_links(&view);
+        Ok((left, right))
     }
 
     /// Takes the present entry `label` out of the treap at `at`, marking the nodes above it

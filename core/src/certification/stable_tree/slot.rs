@@ -10,6 +10,7 @@ use super::StableTreeError;
 use ic_certification::Hash;
 use ic_stable_structures::Memory;
 use std::borrow::Cow;
+use std::cmp::Ordering;
 
 /// Bytes per slot.
 pub(super) const SLOT: u64 = 160;
@@ -151,6 +152,18 @@ impl View {
     }
     pub fn subtree_hash(&self) -> Option<Hash> {
         (self.b[FLAGS_AT] & HASH_CLEAN != 0).then(|| hash_at(&self.b, HASH_AT))
+    }
+    pub fn priority(&self) -> u64 {
+        u64_at(&self.b, PRIORITY_AT)
+    }
+    /// Points the left (`Less`) or right (`Greater`) link at `to`, in the buffer only.
+    pub fn set_link(&mut self, side: Ordering, to: u32) {
+        let at = if side == Ordering::Less { LEFT_AT } else { RIGHT_AT };
+        self.b[at..at + 4].copy_from_slice(&to.to_be_bytes());
+    }
+    /// Marks the subtree hash dirty, in the buffer only (see [`Arena::write_links`]).
+    pub fn clear_hash(&mut self) {
+        self.b[FLAGS_AT] &= !HASH_CLEAN;
     }
     /// This node's flags once both its hashes are cached.
     pub fn clean_flags(&self) -> CleanFlags {
@@ -330,8 +343,12 @@ impl<M: Memory> Arena<M> {
 
     /// Reads node `index`, its payload included.
     pub fn node(&self, index: u32) -> Result<Node, StableTreeError> {
-        let view = self.view(index)?;
-        let payload = self.payload(&view)?;
+        self.decode(&self.view(index)?)
+    }
+
+    /// The node `view` holds, its payload included.
+    pub fn decode(&self, view: &View) -> Result<Node, StableTreeError> {
+        let payload = self.payload(view)?;
         let (label, leaf) = payload.split_at(view.label_len());
         let b = &view.b;
         Ok(Node {
@@ -404,18 +421,26 @@ impl<M: Memory> Arena<M> {
         self.memory.write(u64::from(index) * SLOT + AUX_AT as u64, &aux.to_be_bytes());
     }
 
-    /// Clears the flags of node `index` given in `clear` (marks it dirty), writing one byte.
-    pub fn mark_dirty(&self, index: u32, node: &mut Node, subtree: bool, data: bool) {
-        let before = (node.hash.is_some(), node.data.is_some());
-        if subtree {
-            node.hash = None;
+    /// Marks the subtree hash of `view`'s node dirty, and its data hash too when `data`,
+    /// writing the flags byte only when it changes.
+    pub fn mark_dirty(&self, view: &mut View, data: bool) {
+        let before = view.b[FLAGS_AT];
+        view.b[FLAGS_AT] &= !(HASH_CLEAN | if data { DATA_CLEAN } else { 0 });
+        if view.b[FLAGS_AT] != before {
+            self.memory.write(u64::from(view.index) * SLOT + FLAGS_AT as u64, &[view.b[FLAGS_AT]]);
         }
-        if data {
-            node.data = None;
-        }
-        if before != (node.hash.is_some(), node.data.is_some()) {
-            self.memory.write(u64::from(index) * SLOT + FLAGS_AT as u64, &[flags(node)]);
-        }
+    }
+
+    /// Writes `view`'s flags and links back to its slot (after [`View::set_link`] and
+    /// [`Arena::mark_dirty`]): one write, the payload untouched.
+    pub fn write_links(&self, view: &View) {
+        self.memory.write(u64::from(view.index) * SLOT + FLAGS_AT as u64, &view.b[FLAGS_AT..CHILD_AT]);
+    }
+
+    /// Points the left (`Less`) or right (`Greater`) link of node `index` at `to` (4 bytes).
+    pub fn write_link(&self, index: u32, side: Ordering, to: u32) {
+        let at = if side == Ordering::Less { LEFT_AT } else { RIGHT_AT };
+        self.memory.write(u64::from(index) * SLOT + at as u64, &to.to_be_bytes());
     }
 
     /// Allocates a slot for `node` (placing its payload) and writes it.

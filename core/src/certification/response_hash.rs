@@ -88,8 +88,8 @@ pub struct ResponseHasher {
     /// Every pair seen; those added in the current round are zeros until its first level.
     pairs: Vec<Pair>,
     prefixes: Prefixes,
-    /// `list hash ‖ body hash` to the response hash.
-    responses: FxHashMap<[u8; 64], Hash>,
+    /// `list hash ‖ body hash` to the response hash (pending only during a round's last level).
+    responses: FxHashMap<[u8; 64], Digest>,
     round: Round,
 }
 
@@ -155,13 +155,14 @@ impl ResponseHasher {
         // Level 2: header lists, each continuing the state of its sorted prefix.
         batch.clear();
         let mut lists = Vec::with_capacity(round.list_ends.len());
-        let mut sorted: Vec<Pair> = Vec::new();
+        let mut sorted: Vec<usize> = Vec::new();
         let mut start = 0;
         for &end in &round.list_ends {
             sorted.clear();
-            sorted.extend(round.list_pairs[start..end].iter().map(|&pair| self.pairs[pair]));
-            sorted.sort_unstable();
-            lists.push(self.prefixes.digest(&sorted, &mut batch));
+            sorted.extend_from_slice(&round.list_pairs[start..end]);
+            let pairs = &self.pairs;
+            sorted.sort_unstable_by(|&a, &b| pair_order(&pairs[a], &pairs[b]));
+            lists.push(self.prefixes.digest(&sorted, pairs, &mut batch));
             start = end;
         }
         let digests = batch.digests();
@@ -169,20 +170,22 @@ impl ResponseHasher {
         let lists: Vec<Hash> = lists.into_iter().map(|list| list.resolve(&digests)).collect();
         // Level 3: responses, `sha256(list hash ‖ body hash)`.
         batch.clear();
-        let mut fresh: FxHashMap<[u8; 64], usize> = FxHashMap::default();
+        let mut fresh = Vec::new();
         let mut requested = Vec::with_capacity(round.requests.len());
         for (list, body_hash) in &round.requests {
             let mut key = [0u8; 64];
             key[..32].copy_from_slice(&lists[list.0]);
             key[32..].copy_from_slice(body_hash);
-            requested.push(match self.responses.get(&key) {
-                Some(&hash) => Digest::Known(hash),
-                None => Digest::Pending(*fresh.entry(key).or_insert_with(|| batch.push(&[&key]))),
-            });
+            requested.push(*self.responses.entry(key).or_insert_with(|| {
+                fresh.push(key);
+                Digest::Pending(batch.push(&[&key]))
+            }));
         }
         let digests = batch.digests();
-        for (key, index) in fresh {
-            self.responses.insert(key, digests[index]);
+        for key in &fresh {
+            if let Some(digest) = self.responses.get_mut(key) {
+                *digest = Digest::Known(digest.resolve(&digests));
+            }
         }
         let hashes = requested.into_iter().map(|hash| hash.resolve(&digests)).collect();
         batch.clear();
@@ -264,6 +267,14 @@ pub(super) fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len()
         && a_words.iter().zip(b_words).all(|(x, y)| u64::from_ne_bytes(*x) == u64::from_ne_bytes(*y))
         && a_rest == b_rest
+}
+
+/// The byte order of two pairs, decided by the first eight bytes of the name hashes as one
+/// word almost always (names differ within a list): the Wasm `memcmp` compares a byte per
+/// iteration.
+fn pair_order(a: &Pair, b: &Pair) -> std::cmp::Ordering {
+    let word = |pair: &Pair| pair.first_chunk::<8>().map_or(0, |bytes| u64::from_be_bytes(*bytes));
+    word(a).cmp(&word(b)).then_with(|| a.cmp(b))
 }
 
 /// The unsigned LEB128 of `status`, how `:ic-cert-status` values are hashed.

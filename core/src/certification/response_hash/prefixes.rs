@@ -8,7 +8,7 @@
 //! a node's state is the compression of its path's pairs from the IV, and its digest (known or
 //! pending in the batch being collected) is the sha256 of exactly those pairs.
 
-use super::{same, Digest, Pair};
+use super::{Digest, Pair};
 use crate::certification::sha256_batch::Sha256Batch;
 use rustc_hash::FxHashMap;
 use sha2::compress256;
@@ -31,8 +31,10 @@ enum Node {
 #[derive(Debug, Clone)]
 pub(super) struct Prefixes {
     nodes: Vec<Node>,
-    /// Children by parent and [`pair_word`]; each holds its whole pair, compared by [`same`].
-    children: FxHashMap<(usize, u64), Vec<(Pair, usize)>>,
+    /// Children by parent and pair, pairs named by their index in the hasher's pairs (one per
+    /// distinct header text, so a lookup compares two words, not 64 bytes; two indices with
+    /// equal bytes would only cost a duplicate path with equal states).
+    children: FxHashMap<(usize, usize), usize>,
     /// Nodes whose digest is pending in the batch being collected.
     pending: Vec<usize>,
 }
@@ -48,16 +50,17 @@ impl Default for Prefixes {
 }
 
 impl Prefixes {
-    /// The sha256 of the concatenated `pairs`: known when this sequence was digested before or
-    /// is already pending, else pushed to `batch` as its last pair continuing the state after the
-    /// others (which are absorbed here, once per distinct prefix).
-    pub(super) fn digest(&mut self, pairs: &[Pair], batch: &mut Sha256Batch) -> Digest {
-        let Some((last, prefix)) = pairs.split_last() else {
+    /// The sha256 of the concatenated pairs `list` names (indices into `pairs`): known when
+    /// this sequence was digested before or is already pending, else pushed to `batch` as its
+    /// last pair continuing the state after the others (which are absorbed here, once per
+    /// distinct prefix).
+    pub(super) fn digest(&mut self, list: &[usize], pairs: &[Pair], batch: &mut Sha256Batch) -> Digest {
+        let Some((&last, prefix)) = list.split_last() else {
             return self.end_at(0, IV, 0, batch);
         };
         let (mut node, mut state, mut blocks) = (0, IV, 0);
-        for pair in prefix {
-            (node, state) = self.inner(node, &state, blocks, pair);
+        for &pair in prefix {
+            (node, state) = self.inner(node, &state, blocks, pair, &pairs[pair]);
             blocks += 1;
         }
         match self.child(node, last) {
@@ -66,7 +69,7 @@ impl Prefixes {
                 Node::Inner { state, blocks, digest: None } => self.end_at(child, state, blocks, batch),
             },
             None => {
-                let digest = Digest::Pending(batch.push_resumed(&state, blocks, &[last]));
+                let digest = Digest::Pending(batch.push_resumed(&state, blocks, &[&pairs[last]]));
                 let child = self.add_child(node, last, Node::End { digest });
                 self.pending.push(child);
                 digest
@@ -95,12 +98,13 @@ impl Prefixes {
         digest
     }
 
-    /// The child of `parent` (state `state` after `blocks` pairs) through `pair`, with its
-    /// state: absorbed now when the child is new or was only a list's end so far.
-    fn inner(&mut self, parent: usize, state: &[u32; 8], blocks: u64, pair: &Pair) -> (usize, [u32; 8]) {
+    /// The child of `parent` (state `state` after `blocks` pairs) through `pair` (whose bytes
+    /// are `bytes`), with its state: absorbed now when the child is new or was only a list's end
+    /// so far.
+    fn inner(&mut self, parent: usize, state: &[u32; 8], blocks: u64, pair: usize, bytes: &Pair) -> (usize, [u32; 8]) {
         let absorbed = || {
             let mut next = *state;
-            compress256(&mut next, &[(*pair).into()]);
+            compress256(&mut next, &[(*bytes).into()]);
             next
         };
         match self.child(parent, pair) {
@@ -119,22 +123,14 @@ impl Prefixes {
         }
     }
 
-    fn child(&self, parent: usize, pair: &Pair) -> Option<usize> {
-        let bucket = self.children.get(&(parent, pair_word(pair)))?;
-        bucket.iter().find(|(p, _)| same(p, pair)).map(|&(_, child)| child)
+    fn child(&self, parent: usize, pair: usize) -> Option<usize> {
+        self.children.get(&(parent, pair)).copied()
     }
 
-    fn add_child(&mut self, parent: usize, pair: &Pair, node: Node) -> usize {
+    fn add_child(&mut self, parent: usize, pair: usize, node: Node) -> usize {
         self.nodes.push(node);
         let child = self.nodes.len() - 1;
-        self.children.entry((parent, pair_word(pair))).or_default().push((*pair, child));
+        self.children.insert((parent, pair), child);
         child
     }
-}
-
-/// A pair's trie key: its name hash's and value hash's first eight bytes (pairs of one name
-/// share the first half).
-fn pair_word(pair: &Pair) -> u64 {
-    let (words, _) = pair.as_chunks::<8>();
-    words.iter().step_by(4).fold(0, |acc, w| acc ^ u64::from_ne_bytes(*w))
 }

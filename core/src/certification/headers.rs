@@ -53,37 +53,108 @@ const EXPRESSION_HEADER: &str = "ic-certificateexpression";
 
 /// Headers for one response of `asset` in `variant`.
 pub fn derive(asset: &AssetView, variant: &EncodingView, kind: HeaderKind, expression: &str) -> HeaderList {
-    let mut headers = HeaderList::with_capacity(8 + asset.headers.len());
-    match kind {
-        HeaderKind::NotModified => {}
-        HeaderKind::Unsatisfiable => {
-            headers.push(("content-range".into(), text(&["bytes */"], &[variant.length])));
-        }
-        HeaderKind::Representation { .. } | HeaderKind::Partial { .. } => {
-            headers.push(("content-type".into(), asset.content_type.clone()));
-            if variant.encoding != Encoding::Identity {
-                headers.push(("content-encoding".into(), variant.encoding.name().into()));
-            }
-            headers.push(("accept-ranges".into(), "bytes".into()));
-        }
-    }
-    if let HeaderKind::Partial { first, last } = kind {
-        headers.push(("content-range".into(), text(&["bytes ", "-", "/"], &[first, last, variant.length])));
-    }
-    if kind != HeaderKind::Unsatisfiable {
-        if let Some(age) = asset.max_age {
-            headers.push(("cache-control".into(), text(&["max-age="], &[age])));
-        }
-        if kind != (HeaderKind::Representation { etag: false }) {
-            headers.push(("etag".into(), etag(&variant.sha256)));
-        }
-    }
-    headers.push(("vary".into(), "Accept-Encoding".into()));
-    if !matches!(kind, HeaderKind::Unsatisfiable) {
+    let mut set = EncodingHeaders::new(asset, variant, expression);
+    let list = set.list(kind);
+    set.select(&list)
+}
+
+/// Every header the responses of one encoding carry, each built once, and which of them each
+/// kind of response lists, in order: the lists are selections of one set, so a hasher looks
+/// each header up once per encoding instead of once per list (about 600 instructions each).
+#[derive(Debug)]
+pub struct EncodingHeaders {
+    /// The distinct headers: those shared by several lists, then each 206's `content-range`.
+    headers: HeaderList,
+    content_type: usize,
+    content_encoding: Option<usize>,
+    accept_ranges: usize,
+    /// `content-range` of the 416.
+    unsatisfiable_range: usize,
+    cache_control: Option<usize>,
+    etag: usize,
+    vary: usize,
+    custom: std::ops::Range<usize>,
+    expression: usize,
+    /// The encoding's length, for 206 ranges.
+    length: u64,
+}
+
+impl EncodingHeaders {
+    /// The headers of `variant` of `asset`.
+    pub fn new(asset: &AssetView, variant: &EncodingView, expression: &str) -> EncodingHeaders {
+        let mut headers = HeaderList::with_capacity(9 + asset.headers.len());
+        let mut add = |name: &str, value: String| {
+            headers.push((name.into(), value));
+            headers.len() - 1
+        };
+        let content_type = add("content-type", asset.content_type.clone());
+        let content_encoding =
+            (variant.encoding != Encoding::Identity).then(|| add("content-encoding", variant.encoding.name().into()));
+        let accept_ranges = add("accept-ranges", "bytes".into());
+        let unsatisfiable_range = add("content-range", text(&["bytes */"], &[variant.length]));
+        let cache_control = asset.max_age.map(|age| add("cache-control", text(&["max-age="], &[age])));
+        let etag = add("etag", etag(&variant.sha256));
+        let vary = add("vary", "Accept-Encoding".into());
+        let first_custom = headers.len();
         push_custom(&mut headers, &asset.headers);
+        let custom = first_custom..headers.len();
+        headers.push((EXPRESSION_HEADER.into(), expression.to_string()));
+        let expression = headers.len() - 1;
+        EncodingHeaders {
+            headers,
+            content_type,
+            content_encoding,
+            accept_ranges,
+            unsatisfiable_range,
+            cache_control,
+            etag,
+            vary,
+            custom,
+            expression,
+            length: variant.length,
+        }
     }
-    headers.push((EXPRESSION_HEADER.into(), expression.to_string()));
-    headers
+
+    /// Every header built so far; [`EncodingHeaders::list`] indexes into it.
+    pub fn headers(&self) -> &HeaderList {
+        &self.headers
+    }
+
+    /// The headers of the `kind` response, as indices into [`EncodingHeaders::headers`] in
+    /// serving order (a 206 adds its `content-range`).
+    pub fn list(&mut self, kind: HeaderKind) -> Vec<usize> {
+        let mut list = Vec::with_capacity(9 + self.custom.len());
+        match kind {
+            HeaderKind::NotModified => {}
+            HeaderKind::Unsatisfiable => list.push(self.unsatisfiable_range),
+            HeaderKind::Representation { .. } | HeaderKind::Partial { .. } => {
+                list.push(self.content_type);
+                list.extend(self.content_encoding);
+                list.push(self.accept_ranges);
+            }
+        }
+        if let HeaderKind::Partial { first, last } = kind {
+            self.headers.push(("content-range".into(), text(&["bytes ", "-", "/"], &[first, last, self.length])));
+            list.push(self.headers.len() - 1);
+        }
+        if kind != HeaderKind::Unsatisfiable {
+            list.extend(self.cache_control);
+            if kind != (HeaderKind::Representation { etag: false }) {
+                list.push(self.etag);
+            }
+        }
+        list.push(self.vary);
+        if kind != HeaderKind::Unsatisfiable {
+            list.extend(self.custom.clone());
+        }
+        list.push(self.expression);
+        list
+    }
+
+    /// The headers `list` (from [`EncodingHeaders::list`]) names, as served.
+    pub fn select(&self, list: &[usize]) -> HeaderList {
+        list.iter().map(|&i| self.headers[i].clone()).collect()
+    }
 }
 
 /// `parts[i]` followed by `numbers[i]` in decimal, for each `i`. Written directly: `format!`
@@ -210,6 +281,37 @@ mod tests {
         #[test]
         fn etag_is_the_quoted_lowercase_hex(sha256 in proptest::prelude::any::<[u8; 32]>()) {
             proptest::prop_assert_eq!(etag(&sha256), format!("\"{}\"", hex::encode(sha256)));
+        }
+    }
+
+    proptest::proptest! {
+        /// One set serves every list of an encoding: each list equals the list of a set built
+        /// for it alone, whatever lists were taken from the set before (206s add headers).
+        #[test]
+        fn lists_of_one_set_are_lists_of_their_own(
+            kinds in proptest::collection::vec(0..6u8, 1..8),
+            max_age in proptest::option::of(0..1000u64),
+            custom in proptest::collection::vec(("[a-zA-Z-]{1,14}", "[ -~]{0,12}"), 0..4),
+            encoding in proptest::prop_oneof![proptest::strategy::Just(Encoding::Identity), proptest::strategy::Just(Encoding::Gzip)],
+        ) {
+            let mut asset = asset();
+            asset.max_age = max_age;
+            asset.headers.extend(custom);
+            let variant = variant(encoding);
+            let mut set = EncodingHeaders::new(&asset, &variant, "E");
+            for (i, kind) in kinds.into_iter().enumerate() {
+                let kind = match kind {
+                    0 => HeaderKind::Representation { etag: true },
+                    1 => HeaderKind::Representation { etag: false },
+                    2 => HeaderKind::NotModified,
+                    3 => HeaderKind::Unsatisfiable,
+                    _ => HeaderKind::Partial { first: i as u64, last: i as u64 + 3 },
+                };
+                let list = set.list(kind);
+                let mut alone = EncodingHeaders::new(&asset, &variant, "E");
+                let own = alone.list(kind);
+                proptest::prop_assert_eq!(set.select(&list), alone.select(&own));
+            }
         }
     }
 

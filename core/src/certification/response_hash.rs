@@ -37,6 +37,10 @@ use std::hash::Hasher;
 /// `sha256(name) ‖ sha256(value)`, the unit the representation-independent hash sorts.
 type Pair = [u8; 64];
 
+/// A header (name and value) known to a [`ResponseHasher`], in any round.
+#[derive(Debug, Clone, Copy)]
+pub struct PairId(usize);
+
 /// A header list requested in the current round of a [`ResponseHasher`].
 #[derive(Debug, Clone, Copy)]
 pub struct ListId(usize);
@@ -121,10 +125,14 @@ impl ResponseHasher {
     /// Requests the representation-independent hash of `headers` plus `:ic-cert-status`, for
     /// [`ResponseHasher::response`] (a GET and its HEAD share one list).
     pub fn list(&mut self, status: u16, headers: &HeaderList) -> ListId {
-        for (name, value) in headers {
-            let pair = self.pair(name, value);
-            self.round.list_pairs.push(pair);
-        }
+        let pairs: Vec<PairId> = headers.iter().map(|(name, value)| self.pair(name, value)).collect();
+        self.list_of(status, pairs)
+    }
+
+    /// [`ResponseHasher::list`] of headers already looked up with [`ResponseHasher::pair`] (the
+    /// headers several lists share are looked up once).
+    pub fn list_of(&mut self, status: u16, headers: impl IntoIterator<Item = PairId>) -> ListId {
+        self.round.list_pairs.extend(headers.into_iter().map(|PairId(pair)| pair));
         let pair = self.status_pair(status);
         self.round.list_pairs.push(pair);
         self.round.list_ends.push(self.round.list_pairs.len());
@@ -206,7 +214,12 @@ impl ResponseHasher {
         pair
     }
 
-    fn pair(&mut self, name: &str, value: &str) -> usize {
+    /// The header `name: value`, requested in this round's first level unless seen before.
+    pub fn pair(&mut self, name: &str, value: &str) -> PairId {
+        PairId(self.pair_index(name, value))
+    }
+
+    fn pair_index(&mut self, name: &str, value: &str) -> usize {
         let key = text_key(name, value);
         let known = self.memo.get(&key).and_then(|bucket| {
             bucket.iter().find(|k| same(k.name.as_bytes(), name.as_bytes()) && same(k.value.as_bytes(), value.as_bytes())).map(|k| k.pair)

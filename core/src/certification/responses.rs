@@ -11,8 +11,8 @@
 //! is read). Must not touch the trees. Invariant: each `hash` is the `ic-http-certification` response hash
 //! of exactly `status`, `headers` and the bytes `body` designates.
 
-use super::headers::{self, HeaderKind, HeaderList};
-use super::response_hash::{ListId, ResponseHasher, ResponseHashes, ResponseId};
+use super::headers::{self, EncodingHeaders, HeaderKind, HeaderList};
+use super::response_hash::{ListId, PairId, ResponseHasher, ResponseHashes, ResponseId};
 use super::response_set::ResponseSet;
 use super::input::{AssetView, Encoding, EncodingView};
 use super::{CertifyError, CHUNK_SIZE};
@@ -190,10 +190,18 @@ fn build_variant(
     hasher: &mut ResponseHasher,
 ) -> Result<Variant<ResponseDraft>, CertifyError> {
     let empty = EMPTY_HASH;
-    let derive = |kind| headers::derive(view, encoding, kind, expression);
-    let representation = derive(HeaderKind::Representation { etag: true });
+    let mut set = EncodingHeaders::new(view, encoding, expression);
+    let mut pairs: Vec<PairId> = Vec::new();
+    // The headers of one response and their list's hash request; each header of the set is
+    // looked up in the hasher once, however many lists carry it.
+    let mut draft_list = |hasher: &mut ResponseHasher, status: u16, kind: HeaderKind| -> (HeaderList, ListId) {
+        let list = set.list(kind);
+        pairs.extend(set.headers()[pairs.len()..].iter().map(|(name, value)| hasher.pair(name, value)));
+        let id = hasher.list_of(status, list.iter().map(|&i| pairs[i]));
+        (set.select(&list), id)
+    };
+    let (representation, list) = draft_list(hasher, 200, HeaderKind::Representation { etag: true });
     let length = encoding.length;
-    let list = hasher.list(200, &representation);
     let full = (length <= CHUNK_SIZE).then(|| {
         let body = Body::Stored { start: 0, end: length };
         ResponseDraft::sharing(hasher, list, 200, representation.clone(), body, &encoding.sha256)
@@ -219,18 +227,15 @@ fn build_variant(
                 }
             }
         };
-        let headers = derive(HeaderKind::Partial { first: start, last: end - 1 });
-        parts.push(ResponseDraft::new(hasher, 206, headers, Body::Stored { start, end }, &body_hash));
+        let (headers, list) = draft_list(hasher, 206, HeaderKind::Partial { first: start, last: end - 1 });
+        parts.push(ResponseDraft::sharing(hasher, list, 206, headers, Body::Stored { start, end }, &body_hash));
         start = end;
     }
-    Ok(Variant {
-        view: encoding.clone(),
-        full,
-        head,
-        not_modified: ResponseDraft::new(hasher, 304, derive(HeaderKind::NotModified), Body::Empty, &empty),
-        parts,
-        unsatisfiable: ResponseDraft::new(hasher, 416, derive(HeaderKind::Unsatisfiable), Body::Empty, &empty),
-    })
+    let (headers, list) = draft_list(hasher, 304, HeaderKind::NotModified);
+    let not_modified = ResponseDraft::sharing(hasher, list, 304, headers, Body::Empty, &empty);
+    let (headers, list) = draft_list(hasher, 416, HeaderKind::Unsatisfiable);
+    let unsatisfiable = ResponseDraft::sharing(hasher, list, 416, headers, Body::Empty, &empty);
+    Ok(Variant { view: encoding.clone(), full, head, not_modified, parts, unsatisfiable })
 }
 
 /// A page served for missing paths under a fallback scope: a `404.html` (status 404), the

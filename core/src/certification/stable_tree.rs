@@ -14,8 +14,8 @@
 //!
 //! Owns the arena in its memory and the tree operations; knows nothing of HTTP paths. Each
 //! entry carries an `aux` word that is not hashed (the caller's record address), rewritten in
-//! place by [`StableTree::set_aux`] and handed to a witness splice, so the tree doubles as the
-//! caller's index.
+//! place when [`StableTree::insert`] meets an unchanged value and handed to a witness splice,
+//! so the tree doubles as the caller's index.
 //! Invariant: a node whose subtree hash is cached has a clean subtree, and every change marks
 //! dirty each node above it, so [`StableTree::rehash`] hashes each changed node once and the
 //! root hash is the digest of every witness, exactly as for the heap tree.
@@ -146,6 +146,33 @@ impl Memory for ArenaMemory {
     }
 }
 
+/// What the read-only descent of [`StableTree::insert`] found at each level, consumed level
+/// by level as the change is made.
+#[derive(Default)]
+struct Located {
+    /// Each level's map root, spot and the end of its nodes in `passed`, deepest first.
+    levels: Vec<(u32, Spot, usize)>,
+    /// The nodes above each level's spot, top level first.
+    passed: Vec<slot::View>,
+    /// How many of `passed` are marked dirty.
+    marked: usize,
+}
+
+impl Located {
+    /// The next level's map root and spot, with the nodes above the spot marked dirty; past the
+    /// levels found, an empty map (the new path continues below a new or former leaf entry).
+    fn next<M: Memory>(&mut self, arena: &Arena<M>) -> (u32, Spot) {
+        let Some((root, spot, end)) = self.levels.pop() else {
+            return (0, Spot::Vacant { parent: 0, side: std::cmp::Ordering::Less, at: 0, depth: 0 });
+        };
+        for view in &mut self.passed[self.marked..end] {
+            arena.mark_dirty(view, false);
+        }
+        self.marked = end;
+        (root, spot)
+    }
+}
+
 /// The tree over its memory.
 #[derive(Debug)]
 pub struct StableTree<M: Memory> {
@@ -207,6 +234,7 @@ impl<M: Memory> StableTree<M> {
     }
 
     /// The hash of the value at `path` (a leaf's or a map's) and the entry's `aux`, if any.
+    #[cfg(test)]
     pub fn value_hash_aux(&self, root: Root, path: &[&[u8]]) -> Result<Option<(Hash, u64)>> {
         match self.find_path(root, path)? {
             Some(view) => Ok(Some((self.arena.value_hash(&view, 0)?, view.aux()))),
@@ -214,20 +242,39 @@ impl<M: Memory> StableTree<M> {
         }
     }
 
-    /// Sets the `aux` word of the entry at `path` without touching any hash; false when absent.
-    pub fn set_aux(&mut self, root: Root, path: &[&[u8]], aux: u64) -> Result<bool> {
-        let Some(view) = self.find_path(root, path)? else { return Ok(false) };
-        self.arena.write_aux(view.index, aux);
-        Ok(true)
-    }
-
     /// Puts `value` at `path` with `aux`, replacing what was there (and freeing its slots) and
-    /// creating maps on the way (a leaf on the way becomes a map, as in `treap::Tree`). A
-    /// copied tree keeps its cached hashes: only the nodes above it are hashed again; a
-    /// [`Tree::Pruned`] value takes only its entry's slot.
-    pub fn insert(&mut self, root: Root, path: &[&[u8]], value: Value<'_>, aux: u64) -> Result<()> {
+    /// creating maps on the way (a leaf on the way becomes a map, as in `treap::Tree`), unless
+    /// the entry already holds the same value (the same leaf bytes, pruned hash or map hash):
+    /// then only its `aux` is rewritten and nothing becomes dirty. Returns whether the value
+    /// changed. A copied tree keeps its cached hashes: only the nodes above it are hashed
+    /// again; a [`Tree::Pruned`] value takes only its entry's slot.
+    pub fn insert(&mut self, root: Root, path: &[&[u8]], value: Value<'_>, aux: u64) -> Result<bool> {
         if path.is_empty() {
             return Err(StableTreeError::EmptyPath);
+        }
+        // One read-only descent through every level; the same walk then makes the change.
+        let mut located = Located::default();
+        let mut at = self.root(root);
+        for (depth, label) in path.iter().enumerate() {
+            map::check(depth, at)?;
+            let spot = self.arena.locate(at, label, &mut located.passed)?;
+            let child = match &spot {
+                Spot::Found(view) if !view.is_leaf() => Some(view.child()),
+                _ => None,
+            };
+            located.levels.push((at, spot, located.passed.len()));
+            match child {
+                Some(child) => at = child,
+                None => break,
+            }
+        }
+        if let (true, Some((_, Spot::Found(view), _))) = (located.levels.len() == path.len(), located.levels.last()) {
+            if self.holds(view, value)? {
+                if view.aux() != aux {
+                    self.arena.write_aux(view.index, aux);
+                }
+                return Ok(false);
+            }
         }
         let (leaf_len, copied) = match value {
             Value::Leaf(bytes) => (bytes.len(), 0),
@@ -239,36 +286,55 @@ impl<M: Memory> StableTree<M> {
         };
         let path_slots: u64 = path.iter().map(|l| 1 + pieces(l.len() + leaf_len)).sum();
         self.arena.reserve(path_slots + copied)?;
-        let at = self.insert_at(self.root(root), path, value, aux, 0)?;
+        located.levels.reverse();
+        let at = self.insert_at(path, value, aux, 0, &mut located)?;
         self.set_root(root, at);
-        Ok(())
+        Ok(true)
     }
 
-    /// Inserts below the map rooted at `at`; returns its new root. Each node is written once:
-    /// a new one when attached (its value, or the map below it, already in place), a present
-    /// one only when its value or child root changes (the descent already marked it dirty).
-    fn insert_at(&mut self, at: u32, path: &[&[u8]], value: Value<'_>, aux: u64, depth: usize) -> Result<u32> {
+    /// Whether the entry `view` holds `value` already.
+    fn holds(&self, view: &slot::View, value: Value<'_>) -> Result<bool> {
+        let (bytes, pruned): (&[u8], bool) = match value {
+            Value::Leaf(bytes) => (bytes, false),
+            Value::Tree(tree) => match tree.shape() {
+                Shape::Leaf(bytes) => (bytes, false),
+                Shape::Pruned(hash) => (hash, true),
+                Shape::Map(_) => return Ok(!view.is_leaf() && self.arena.value_hash(view, 0)? == tree.hash()),
+            },
+        };
+        Ok(view.is_leaf() && view.is_pruned() == pruned && self.arena.payload(view)?[view.label_len()..] == *bytes)
+    }
+
+    /// Inserts at the next located level of `located` (an empty map below the levels the
+    /// descent reached); returns the map's new root. Each node is written once: a new one when
+    /// attached (its value, or the map below it, already in place), a present one only when
+    /// its value or child root changes (its flags were marked dirty first).
+    fn insert_at(&mut self, path: &[&[u8]], value: Value<'_>, aux: u64, depth: usize, located: &mut Located) -> Result<u32> {
         let Some((first, rest)) = path.split_first() else { return Err(StableTreeError::EmptyPath) };
-        map::check(depth, at)?;
-        match self.arena.descend(at, first)? {
-            Spot::Found { index, mut node } if rest.is_empty() => {
-                self.arena.free_value(&node, depth)?;
-                (node.leaf, node.pruned, node.child) = self.stored(value)?;
-                node.aux = aux;
-                self.arena.place(&mut node)?;
-                self.arena.write(index, &node);
-            }
-            Spot::Found { index, mut node } => {
+        let (at, spot) = located.next(&self.arena);
+        match spot {
+            Spot::Found(mut view) => {
+                self.arena.mark_dirty(&mut view, true);
+                let mut node = self.arena.decode(&view)?;
+                if rest.is_empty() {
+                    self.arena.free_value(&node, depth)?;
+                    (node.leaf, node.pruned, node.child) = self.stored(value)?;
+                    node.aux = aux;
+                    self.arena.place(&mut node)?;
+                    self.arena.write(view.index, &node);
+                    return Ok(at);
+                }
                 let was_leaf = node.leaf.is_some();
                 if was_leaf {
                     (node.leaf, node.pruned, node.child) = (None, false, 0);
                     self.arena.place(&mut node)?;
                 }
-                let child = self.insert_at(node.child, rest, value, aux, depth + 1)?;
+                let child = self.insert_at(rest, value, aux, depth + 1, located)?;
                 if was_leaf || child != node.child {
                     node.child = child;
-                    self.arena.write(index, &node);
+                    self.arena.write(view.index, &node);
                 }
+                Ok(at)
             }
             spot @ Spot::Vacant { .. } => {
                 let mut node = Node::new(first);
@@ -276,12 +342,11 @@ impl<M: Memory> StableTree<M> {
                     (node.leaf, node.pruned, node.child) = self.stored(value)?;
                     node.aux = aux;
                 } else {
-                    node.child = self.insert_at(0, rest, value, aux, depth + 1)?;
+                    node.child = self.insert_at(rest, value, aux, depth + 1, located)?;
                 }
-                return Ok(self.arena.attach(at, spot, &mut node)?.0);
+                Ok(self.arena.attach(at, spot, &mut node)?.0)
             }
         }
-        Ok(at)
     }
 
     /// `value` as a node stores it: leaf bytes, whether they are a pruned value's hash, and the
@@ -312,13 +377,19 @@ impl<M: Memory> StableTree<M> {
         let Some((first, rest)) = path.split_first() else { return Err(StableTreeError::EmptyPath) };
         map::check(depth, at)?;
         if !rest.is_empty() {
-            let Spot::Found { index, mut node } = self.arena.descend(at, first)? else {
+            let mut passed = Vec::new();
+            let Spot::Found(mut view) = self.arena.locate(at, first, &mut passed)? else {
                 return Err(StableTreeError::Corrupt { slot: at });
             };
+            for above in &mut passed {
+                self.arena.mark_dirty(above, false);
+            }
+            self.arena.mark_dirty(&mut view, true);
+            let mut node = self.arena.decode(&view)?;
             let child = self.remove_at(node.child, rest, depth + 1)?;
             if child != node.child {
                 node.child = child;
-                self.arena.write(index, &node);
+                self.arena.write(view.index, &node);
             }
             if node.child != 0 {
                 return Ok(at);

@@ -168,21 +168,14 @@ impl Trees {
     /// holds the whole set, copied node by node with its hashes, since its witness is built
     /// from the tree per request. Either way only the nodes above it are hashed again.
     pub fn insert(&mut self, path: &CertPath<'_>, responses: &ResponseSet, aux: u64) -> Result<(), StableTreeError> {
-        let segments = path.segments();
-        // Re-certifying identical responses (an unchanged alias, a re-uploaded file) would only
-        // dirty the walk down to them; the record may still have moved.
-        match self.tree.value_hash_aux(Root::Expr, &segments)? {
-            Some((hash, old)) if hash == responses.root_hash() => {
-                if old != aux {
-                    self.tree.set_aux(Root::Expr, &segments, aux)?;
-                }
-                Ok(())
-            }
-            _ => match path {
-                CertPath::Exact(_) => self.tree.insert(Root::Expr, &segments, Value::Tree(&Tree::Pruned(responses.root_hash())), aux),
-                CertPath::Wildcard(_) => self.tree.insert(Root::Expr, &segments, Value::Tree(responses.tree()), aux),
-            },
-        }
+        let pruned = Tree::Pruned(responses.root_hash());
+        let value = match path {
+            CertPath::Exact(_) => Value::Tree(&pruned),
+            CertPath::Wildcard(_) => Value::Tree(responses.tree()),
+        };
+        // Re-certifying identical responses (an unchanged alias, a re-uploaded file) only
+        // rewrites the entry's `aux`: the record may have moved.
+        path.with_segments(|segments| self.tree.insert(Root::Expr, segments, value, aux)).map(drop)
     }
 
     /// The `aux` word of `path`'s terminator entry; `None` when nothing is certified there.
@@ -226,10 +219,7 @@ impl Trees {
         let key = [path.as_bytes()];
         match body_sha256 {
             Some(hash) => {
-                let current = self.tree.get(Root::Assets, &key)?.and_then(|entry| entry.leaf);
-                if current.as_deref() != Some(&hash[..]) {
-                    self.tree.insert(Root::Assets, &key, Value::Leaf(&hash), 0)?;
-                }
+                self.tree.insert(Root::Assets, &key, Value::Leaf(&hash), 0)?;
             }
             None => {
                 self.tree.remove(Root::Assets, &key)?;

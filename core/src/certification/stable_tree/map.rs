@@ -34,13 +34,8 @@ impl Node {
 
 /// Where [`Arena::descend`] stopped.
 pub(super) enum Spot {
-    /// The entry is present (read after its flags were marked dirty).
-    Found {
-        /// Its slot.
-        index: u32,
-        /// Its node.
-        node: Node,
-    },
+    /// The entry is present, as read.
+    Found(View),
     /// The entry is absent: a new node goes in place of `at` (0: an empty position), linked
     /// from `parent` on `side` (`parent` 0: as the map's root).
     Vacant {
@@ -87,32 +82,32 @@ impl<M: Memory> Arena<M> {
     }
 
     /// Finds where `label` is, or would go, in the map rooted at `root`, in one descent that
-    /// reads each node once and marks dirty every node above the spot (and a found entry's
-    /// data too, since the caller is about to change its value). Since a label's priority is
-    /// a function of the label, the search path of a present label never passes a node the
-    /// label would sit above: the first such node is where an absent label goes.
-    pub fn descend(&mut self, root: u32, label: &[u8]) -> Result<Spot, StableTreeError> {
+    /// reads each node once and writes nothing; the nodes above the spot are appended to
+    /// `passed`, for [`Arena::mark_dirty`] once the caller decides to change the entry. Since a
+    /// label's priority is a function of the label, the search path of a present label never
+    /// passes a node the label would sit above: the first such node is where an absent label
+    /// goes.
+    pub fn locate(&self, root: u32, label: &[u8], passed: &mut Vec<View>) -> Result<Spot, StableTreeError> {
         let priority = label_priority(label);
         let (mut parent, mut side, mut at) = (0, Ordering::Less, root);
         let mut depth = 0;
         while at != 0 {
             check(depth, at)?;
-            let mut view = self.view(at)?;
+            let view = self.view(at)?;
             let payload = self.payload(&view)?;
             let own = &payload[..view.label_len()];
             let order = label.cmp(own);
             if order == Ordering::Equal {
                 drop(payload);
-                self.mark_dirty(&mut view, true);
-                return Ok(Spot::Found { index: at, node: self.decode(&view)? });
+                return Ok(Spot::Found(view));
             }
             if (priority, label) > (view.priority(), own) {
                 break;
             }
             drop(payload);
-            self.mark_dirty(&mut view, false);
             (parent, side) = (at, order);
             at = if order == Ordering::Less { view.left() } else { view.right() };
+            passed.push(view);
             depth += 1;
         }
         Ok(Spot::Vacant { parent, side, at, depth })

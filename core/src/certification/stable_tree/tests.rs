@@ -38,8 +38,9 @@ enum Op {
     /// A heap subtree built from these leaves, hashed before the copy or not.
     Subtree(Root, Path, Vec<(Path, Vec<u8>)>, bool, u64),
     Remove(Root, Path),
-    /// Rewrites the aux word of an entry, if present.
-    SetAux(Root, Path, u64),
+    /// Inserts an entry's own value again with a new aux word, if present: only the word
+    /// changes.
+    Reinsert(Root, Path, u64),
     /// A value known only by this hash.
     Pruned(Root, Path, [u8; 32], u64),
     Rehash,
@@ -52,7 +53,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (root(), path(3), prop::collection::vec((path(4), leaf_bytes()), 0..8), any::<bool>(), any::<u64>())
             .prop_map(|(r, p, t, h, a)| Op::Subtree(r, p, t, h, a)),
         3 => (root(), path(4)).prop_map(|(r, p)| Op::Remove(r, p)),
-        2 => (root(), path(4), any::<u64>()).prop_map(|(r, p, a)| Op::SetAux(r, p, a)),
+        2 => (root(), path(4), any::<u64>()).prop_map(|(r, p, a)| Op::Reinsert(r, p, a)),
         2 => (root(), path(4), any::<[u8; 32]>(), any::<u64>()).prop_map(|(r, p, h, a)| Op::Pruned(r, p, h, a)),
         1 => Just(Op::Rehash),
         1 => Just(Op::Reopen),
@@ -123,12 +124,11 @@ fn apply<M: Memory + Clone>(stable: &mut StableTree<M>, memory: &M, model: &mut 
             model.aux.retain(|(root, k), _| *root != r.index() || !k.starts_with(p));
             model.aux.insert((r.index(), p.clone()), *a);
         }
-        Op::SetAux(r, p, a) => {
-            let present = model.trees[r.index()].get(p).is_some();
-            let clean = stable.is_clean();
-            assert_eq!(stable.set_aux(*r, &refs(p), *a).unwrap(), present);
-            assert_eq!(stable.is_clean(), clean, "aux is not hashed");
-            if present {
+        Op::Reinsert(r, p, a) => {
+            if let Some(value) = model.trees[r.index()].get(p).cloned() {
+                let clean = stable.is_clean();
+                assert!(!stable.insert(*r, &refs(p), Value::Tree(&value), *a).unwrap(), "the same value again");
+                assert_eq!(stable.is_clean(), clean, "aux is not hashed");
                 model.aux.insert((r.index(), p.clone()), *a);
             }
         }
@@ -365,6 +365,32 @@ fn rehash_writes_each_dirty_node_once_and_skips_copied_subtrees() {
     heap.insert(&path.map(<[u8]>::to_vec), set.clone());
     assert_eq!(stable.hash(Root::Expr).unwrap(), heap.rehash());
     assert_eq!(stable.get(Root::Expr, &path).unwrap(), Some(Entry { aux: 9, leaf: None }));
+}
+
+/// Inserting the value an entry already holds writes only its aux word (when it differs) and
+/// leaves the tree clean; another value dirties the path again.
+#[test]
+fn an_unchanged_value_rewrites_only_aux() {
+    let memory = Counting::default();
+    let mut stable = StableTree::create(memory.clone(), [3; 32]).unwrap();
+    let path: [&[u8]; 3] = [b"docs", b"page.html", b"<$>"];
+    for i in 0..20u8 {
+        stable.insert(Root::Expr, &[b"docs", &[i], b"<$>"], Value::Tree(&Tree::Pruned([i; 32])), 0).unwrap();
+    }
+    assert!(stable.insert(Root::Expr, &path, Value::Tree(&Tree::Pruned([1; 32])), 5).unwrap());
+    stable.rehash().unwrap();
+    let root = stable.hash(Root::Expr).unwrap();
+    memory.writes.set(0);
+    assert!(!stable.insert(Root::Expr, &path, Value::Tree(&Tree::Pruned([1; 32])), 5).unwrap());
+    assert_eq!(memory.writes.get(), 0, "same value, same aux");
+    assert!(!stable.insert(Root::Expr, &path, Value::Tree(&Tree::Pruned([1; 32])), 6).unwrap());
+    assert_eq!(memory.writes.get(), 1, "one aux write");
+    assert!(stable.is_clean());
+    assert_eq!(stable.get(Root::Expr, &path).unwrap(), Some(Entry { aux: 6, leaf: None }));
+    assert!(stable.insert(Root::Expr, &path, Value::Tree(&Tree::Pruned([2; 32])), 6).unwrap());
+    assert!(!stable.is_clean());
+    stable.rehash().unwrap();
+    assert_ne!(stable.hash(Root::Expr).unwrap(), root);
 }
 
 #[test]

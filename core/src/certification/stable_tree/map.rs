@@ -7,7 +7,7 @@
 //!
 //! [`rehash`]: super::StableTree::rehash
 
-use super::slot::{pieces, Arena, Node, View};
+use super::slot::{pieces, Arena, Node, View, SLOT};
 use super::{StableTreeError, MAX_DEPTH};
 use crate::certification::treap::nodes::{label_priority, NodeView, Shape};
 use ic_stable_structures::Memory;
@@ -67,11 +67,11 @@ impl<M: Memory> Arena<M> {
     pub fn find(&self, root: u32, label: &[u8]) -> Result<Option<View>, StableTreeError> {
         let mut at = root;
         let mut depth = 0;
+        let mut buf = [0; SLOT as usize];
         while at != 0 {
             check(depth, at)?;
             let view = self.view(at)?;
-            let payload = self.payload(&view)?;
-            at = match label.cmp(&payload[..view.label_len()]) {
+            at = match label.cmp(&self.label(&view, &mut buf)?) {
                 Ordering::Equal => return Ok(Some(view)),
                 Ordering::Less => view.left(),
                 Ordering::Greater => view.right(),
@@ -91,20 +91,20 @@ impl<M: Memory> Arena<M> {
         let priority = label_priority(label);
         let (mut parent, mut side, mut at) = (0, Ordering::Less, root);
         let mut depth = 0;
+        let mut buf = [0; SLOT as usize];
         while at != 0 {
             check(depth, at)?;
             let view = self.view(at)?;
-            let payload = self.payload(&view)?;
-            let own = &payload[..view.label_len()];
-            let order = label.cmp(own);
+            let own = self.label(&view, &mut buf)?;
+            let order = label.cmp(&own);
             if order == Ordering::Equal {
-                drop(payload);
+                drop(own);
                 return Ok(Spot::Found(view));
             }
-            if (priority, label) > (view.priority(), own) {
+            if (priority, label) > (view.priority(), &own[..]) {
                 break;
             }
-            drop(payload);
+            drop(own);
             (parent, side) = (at, order);
             at = if order == Ordering::Less { view.left() } else { view.right() };
             passed.push(view);
@@ -137,7 +137,7 @@ impl<M: Memory> Arena<M> {
         }
         check(depth, at)?;
         let mut view = self.view(at)?;
-        let order = label.cmp(&self.payload(&view)?[..view.label_len()]);
+        let order = label.cmp(&self.label(&view, &mut [0; SLOT as usize])?);
         let (left, right) = if order == Ordering::Less {
             let (left, right) = self.split(view.left(), label, depth + 1)?;
             view.set_link(Ordering::Less, right);

@@ -176,6 +176,9 @@ impl View {
 #[derive(Debug, Clone, Copy)]
 pub(super) struct CleanFlags(u8);
 
+/// Room for a label read by [`Arena::label`].
+pub(super) type LabelBuf = [u8; SLOT as usize];
+
 /// Overflow slots a payload of `len` bytes takes (for [`Arena::reserve`]).
 pub(super) fn pieces(len: usize) -> u64 {
     if len <= INLINE {
@@ -339,6 +342,28 @@ impl<M: Memory> Arena<M> {
         } else {
             Ok(Cow::Borrowed(&view.b[INLINE_AT..INLINE_AT + total]))
         }
+    }
+
+    /// The label of `view`: borrowed from the slot when inline, else read from its first
+    /// overflow piece into `buf` (one short read, no allocation; a label longer than a piece is
+    /// read whole). Searches compare labels only, so they never read a long leaf.
+    pub fn label<'v>(&self, view: &'v View, buf: &'v mut LabelBuf) -> Result<Cow<'v, [u8]>, StableTreeError> {
+        let len = view.label_len();
+        if !view.overflows() {
+            return Ok(Cow::Borrowed(&view.b[INLINE_AT..INLINE_AT + len]));
+        }
+        let first = u32_at(&view.b, OVERFLOW_AT);
+        if len > PIECE {
+            return Ok(Cow::Owned(self.read_chain(first, len)?));
+        }
+        if first == 0 || first >= self.header.high_water {
+            return Err(StableTreeError::Corrupt { slot: first });
+        }
+        self.memory.read(u64::from(first) * SLOT, &mut buf[..8 + len]);
+        if buf[0] != KIND_PIECE {
+            return Err(StableTreeError::Corrupt { slot: first });
+        }
+        Ok(Cow::Borrowed(&buf[8..8 + len]))
     }
 
     /// Reads node `index`, its payload included.

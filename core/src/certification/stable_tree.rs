@@ -147,8 +147,8 @@ impl Memory for ArenaMemory {
 }
 
 /// What the read-only descent of [`StableTree::insert`] found at each level, consumed level
-/// by level as the change is made.
-#[derive(Default)]
+/// by level as the change is made. The tree keeps one to reuse its buffers.
+#[derive(Debug, Default)]
 struct Located {
     /// Each level's map root, spot and the end of its nodes in `passed`, deepest first.
     levels: Vec<(u32, Spot, usize)>,
@@ -177,13 +177,15 @@ impl Located {
 #[derive(Debug)]
 pub struct StableTree<M: Memory> {
     arena: Arena<M>,
+    /// Buffers of the last insertion, kept so a commit's inserts allocate nothing for them.
+    located: Located,
 }
 
 impl<M: Memory> StableTree<M> {
     /// A new, empty tree in `memory` (whatever it held is abandoned), stamped with what its
     /// owner derives the content with, so a later version can tell a tree it cannot reuse.
     pub fn create(memory: M, stamp: Hash) -> Result<StableTree<M>> {
-        Ok(StableTree { arena: Arena::create(memory, stamp)? })
+        Ok(StableTree { arena: Arena::create(memory, stamp)?, located: Located::default() })
     }
 
     /// Whether every change has been rehashed (the header's root hashes are current).
@@ -198,7 +200,7 @@ impl<M: Memory> StableTree<M> {
 
     /// The tree stored in `memory` (reads only the header); `Ok(None)` when it holds none.
     pub fn open(memory: M) -> Result<Option<StableTree<M>>> {
-        Ok(Arena::open(memory)?.map(|arena| StableTree { arena }))
+        Ok(Arena::open(memory)?.map(|arena| StableTree { arena, located: Located::default() }))
     }
 
     fn root(&self, root: Root) -> u32 {
@@ -252,8 +254,17 @@ impl<M: Memory> StableTree<M> {
         if path.is_empty() {
             return Err(StableTreeError::EmptyPath);
         }
+        let mut located = std::mem::take(&mut self.located);
+        located.levels.clear();
+        located.passed.clear();
+        located.marked = 0;
+        let changed = self.insert_located(root, path, value, aux, &mut located);
+        self.located = located;
+        changed
+    }
+
+    fn insert_located(&mut self, root: Root, path: &[&[u8]], value: Value<'_>, aux: u64, located: &mut Located) -> Result<bool> {
         // One read-only descent through every level; the same walk then makes the change.
-        let mut located = Located::default();
         let mut at = self.root(root);
         for (depth, label) in path.iter().enumerate() {
             map::check(depth, at)?;
@@ -287,7 +298,7 @@ impl<M: Memory> StableTree<M> {
         let path_slots: u64 = path.iter().map(|l| 1 + pieces(l.len() + leaf_len)).sum();
         self.arena.reserve(path_slots + copied)?;
         located.levels.reverse();
-        let at = self.insert_at(path, value, aux, 0, &mut located)?;
+        let at = self.insert_at(path, value, aux, 0, located)?;
         self.set_root(root, at);
         Ok(true)
     }

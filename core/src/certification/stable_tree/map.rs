@@ -32,7 +32,8 @@ impl Node {
     }
 }
 
-/// Where [`Arena::descend`] stopped.
+/// Where [`Arena::locate`] stopped.
+#[derive(Debug)]
 pub(super) enum Spot {
     /// The entry is present, as read.
     Found(View),

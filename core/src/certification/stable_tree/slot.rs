@@ -107,6 +107,7 @@ fn flags(node: &Node) -> u8 {
 }
 
 /// A node slot as read, checked for kind and inline length; fields are decoded on access.
+#[derive(Debug)]
 pub(super) struct View {
     b: [u8; SLOT as usize],
     /// The slot read.

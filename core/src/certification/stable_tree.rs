@@ -324,6 +324,15 @@ impl<M: Memory> StableTree<M> {
         let Some((first, rest)) = path.split_first() else { return Err(StableTreeError::EmptyPath) };
         let (at, spot) = located.next(&self.arena);
         match spot {
+            Spot::Found(mut view) if !rest.is_empty() && !view.is_leaf() => {
+                // A map on the way: only its child root may change, written in place.
+                self.arena.mark_dirty(&mut view, true);
+                let child = self.insert_at(rest, value, aux, depth + 1, located)?;
+                if child != view.child() {
+                    self.arena.write_child(view.index, child);
+                }
+                Ok(at)
+            }
             Spot::Found(mut view) => {
                 self.arena.mark_dirty(&mut view, true);
                 let mut node = self.arena.decode(&view)?;
@@ -335,16 +344,11 @@ impl<M: Memory> StableTree<M> {
                     self.arena.write(view.index, &node);
                     return Ok(at);
                 }
-                let was_leaf = node.leaf.is_some();
-                if was_leaf {
-                    (node.leaf, node.pruned, node.child) = (None, false, 0);
-                    self.arena.place(&mut node)?;
-                }
-                let child = self.insert_at(rest, value, aux, depth + 1, located)?;
-                if was_leaf || child != node.child {
-                    node.child = child;
-                    self.arena.write(view.index, &node);
-                }
+                // A leaf on the way becomes a map.
+                (node.leaf, node.pruned) = (None, false);
+                self.arena.place(&mut node)?;
+                node.child = self.insert_at(rest, value, aux, depth + 1, located)?;
+                self.arena.write(view.index, &node);
                 Ok(at)
             }
             spot @ Spot::Vacant { .. } => {

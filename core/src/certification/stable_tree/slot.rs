@@ -441,6 +441,11 @@ impl<M: Memory> Arena<M> {
         self.memory.write(u64::from(index) * SLOT + FLAGS_AT as u64, &b);
     }
 
+    /// Sets the child map root of node `index` in place (4 bytes; the caller marks it dirty).
+    pub fn write_child(&self, index: u32, child: u32) {
+        self.memory.write(u64::from(index) * SLOT + CHILD_AT as u64, &child.to_be_bytes());
+    }
+
     /// Sets the `aux` word of node `index` in place (8 bytes; `aux` is not hashed, so nothing
     /// becomes dirty).
     pub fn write_aux(&self, index: u32, aux: u64) {
@@ -486,14 +491,22 @@ impl<M: Memory> Arena<M> {
         if node.label.len() + leaf.len() <= INLINE {
             return Ok(());
         }
-        let payload = [&node.label[..], leaf].concat();
+        let (label, total) = (&node.label[..], node.label.len() + leaf.len());
         let mut next = 0u32;
-        for piece in payload.chunks(PIECE).rev() {
+        let mut b = [0u8; SLOT as usize];
+        b[0] = KIND_PIECE;
+        // Pieces are written last to first, each pointing at the one after it.
+        for start in (0..total).step_by(PIECE).rev() {
+            let end = (start + PIECE).min(total);
             let index = self.alloc()?;
-            let mut b = vec![KIND_PIECE, 0, 0, 0];
-            b.extend_from_slice(&next.to_be_bytes());
-            b.extend_from_slice(piece);
-            self.memory.write(u64::from(index) * SLOT, &b);
+            b[4..8].copy_from_slice(&next.to_be_bytes());
+            // This piece's part of `label ++ leaf`.
+            let in_label = start.min(label.len())..end.min(label.len());
+            let in_leaf = start.max(label.len()) - label.len()..end.max(label.len()) - label.len();
+            let split = 8 + in_label.len();
+            b[8..split].copy_from_slice(&label[in_label]);
+            b[split..8 + end - start].copy_from_slice(&leaf[in_leaf]);
+            self.memory.write(u64::from(index) * SLOT, &b[..8 + end - start]);
             next = index;
         }
         node.overflow = next;

@@ -260,7 +260,7 @@ proptest! {
         for (at, byte) in &flips {
             memory.write(at.index(used) as u64, &[*byte]);
         }
-        if let Ok(Some(tree)) = StableTree::open(memory.clone()) {
+        if let Ok(Some(mut tree)) = StableTree::open(memory.clone()) {
             let path = refs(&probe);
             for root in [Root::Assets, Root::Expr] {
                 let _ = tree.get(root, &path);
@@ -270,6 +270,11 @@ proptest! {
                 let _ = tree.full(root);
                 let _ = tree.hash(root);
             }
+            // Changes may fail half-way on corrupt slots (the caller traps), but never panic.
+            let _ = tree.insert(Root::Expr, &path, Value::Leaf(&[9; 40]), 1);
+            let _ = tree.insert(Root::Assets, &path, Value::Tree(&Tree::Pruned([4; 32])), 2);
+            let _ = tree.rehash();
+            let _ = tree.remove(Root::Expr, &path);
         }
     }
 }

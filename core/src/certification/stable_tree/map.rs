@@ -1,7 +1,9 @@
 //! One map level of the stable tree: treap search, insertion, removal and copying, on slots.
 //!
 //! Owns the treap algorithms over slot indices (index 0 is "no node"). Must not hash: it only
-//! marks dirty every node whose subtree it changes, which is what makes [`rehash`] correct.
+//! marks dirty every node whose subtree it changes (or, for [`Arena::locate`], hands the nodes
+//! above the spot to the caller, who marks them before changing anything below), which is what
+//! makes [`rehash`] correct.
 //! Invariant: a map is a treap ordered by label and heap-ordered by `(priority, label)`, the
 //! same order as `treap::Tree`, so the shape (and thus every hash) depends on the label set only.
 //!

@@ -314,3 +314,27 @@ fn a_corrupt_record_answers_500_until_a_stamp_mismatch_rebuilds_it() {
     assert_eq!(c.get("/a.html").body.as_slice(), b"<html>a</html>");
     assert_eq!(c.get("/b").body.as_slice(), b"<html>b</html>");
 }
+
+/// Trees written under another layout version (byte 4 of the arena header) or with an unsound
+/// header are derived state: the upgrade rebuilds them from the store instead of failing.
+#[test]
+fn trees_of_another_layout_or_an_unsound_header_are_rebuilt_at_upgrade() {
+    use asset_canister_core::store::memory_ids;
+    use ic_stable_structures::memory_manager::{MemoryId, MemoryManager};
+    use ic_stable_structures::Memory;
+
+    let mut c = Canister::new();
+    c.store("/a.html", "text/html", b"<html>a</html>");
+    let expected = c.certifier.root_hash();
+    let manager = MemoryManager::init(c.memory.clone());
+    let trees = manager.get(MemoryId::new(memory_ids::CERT_TREE));
+    let mut version = [0u8; 1];
+    trees.read(4, &mut version);
+    for (at, bytes) in [(4, vec![version[0].wrapping_add(1)]), (8, u32::MAX.to_be_bytes().to_vec())] {
+        trees.write(at, &bytes);
+        c.state = State::load(c.memory.clone());
+        c.certifier = Certifier::rebuild(&mut c.state).unwrap();
+        assert_eq!(c.certifier.root_hash(), expected);
+        assert_eq!(c.get("/a").body.as_slice(), b"<html>a</html>");
+    }
+}

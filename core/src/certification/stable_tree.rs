@@ -58,12 +58,6 @@ pub enum StableTreeError {
         /// The slot reached.
         slot: u32,
     },
-    /// The arena was written by another layout version.
-    #[error("stable tree layout version {found} is unknown")]
-    UnknownVersion {
-        /// The version found.
-        found: u8,
-    },
     /// The memory cannot grow by the slots the change needs; nothing was written.
     #[error("stable memory cannot grow by {slots} tree slots")]
     OutOfMemory {
@@ -198,9 +192,10 @@ impl<M: Memory> StableTree<M> {
         self.arena.header.stamp
     }
 
-    /// The tree stored in `memory` (reads only the header); `Ok(None)` when it holds none.
-    pub fn open(memory: M) -> Result<Option<StableTree<M>>> {
-        Ok(Arena::open(memory)?.map(|arena| StableTree { arena, located: Located::default() }))
+    /// The tree stored in `memory` (reads only the header); `None` when it holds none this
+    /// code can reuse (see [`Arena::open`]).
+    pub fn open(memory: M) -> Option<StableTree<M>> {
+        Arena::open(memory).map(|arena| StableTree { arena, located: Located::default() })
     }
 
     fn root(&self, root: Root) -> u32 {

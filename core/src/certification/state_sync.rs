@@ -91,7 +91,7 @@ impl Certifier {
     pub fn rebuild<M: Memory + Clone + 'static>(state: &mut State<M>) -> Result<Certifier, CertifyError> {
         let memory = ArenaMemory::new(state.cert_tree_memory());
         let reopened = match state.record_count() == state.asset_count() {
-            true => Certifier::open(memory.clone())?,
+            true => Certifier::open(memory.clone()),
             false => None,
         };
         match reopened {

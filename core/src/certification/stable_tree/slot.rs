@@ -216,18 +216,18 @@ impl<M: Memory> Arena<M> {
         Ok(arena)
     }
 
-    /// The arena stored in `memory`; `Ok(None)` when it holds none (no magic).
-    pub fn open(memory: M) -> Result<Option<Arena<M>>, StableTreeError> {
+    /// The arena stored in `memory`; `None` when there is none this code can reuse: no magic,
+    /// another layout version (older or newer code wrote it) or a header out of range. The
+    /// trees are derived from the store, so the caller rebuilds them rather than fail an
+    /// upgrade on them.
+    pub fn open(memory: M) -> Option<Arena<M>> {
         if memory.size() == 0 {
-            return Ok(None);
+            return None;
         }
         let mut b = [0u8; SLOT as usize];
         memory.read(0, &mut b);
-        if b[..4] != MAGIC {
-            return Ok(None);
-        }
-        if b[4] != VERSION {
-            return Err(StableTreeError::UnknownVersion { found: b[4] });
+        if b[..4] != MAGIC || b[4] != VERSION {
+            return None;
         }
         let header = Header {
             high_water: u32_at(&b, 8),
@@ -240,10 +240,8 @@ impl<M: Memory> Arena<M> {
         let capacity = memory.size().saturating_mul(PAGE) / SLOT;
         let slots = u64::from(header.high_water);
         let in_range = |i: u32| u64::from(i) < slots;
-        if header.high_water == 0 || slots > capacity || !in_range(header.free) || !header.roots.iter().all(|&r| in_range(r)) {
-            return Err(StableTreeError::Corrupt { slot: 0 });
-        }
-        Ok(Some(Arena { memory, header }))
+        let sound = header.high_water != 0 && slots <= capacity && in_range(header.free) && header.roots.iter().all(|&r| in_range(r));
+        sound.then_some(Arena { memory, header })
     }
 
     /// Persists the header.

@@ -13,7 +13,7 @@
 //! without a record is a chunk a commit took (it goes with its batch); at most one batch is
 //! proposed.
 
-use crate::certification::sha256_batch::digest_each;
+use crate::sha256_batch::digest_each;
 use crate::config::Limits;
 use crate::error::Error;
 use crate::store::blob::{u64_at, BlobRegion, Extent};

@@ -18,6 +18,7 @@ pub mod http;
 pub mod http_types;
 pub mod operations;
 pub mod permissions;
+mod sha256_batch;
 pub mod state;
 pub mod store;
 pub mod types;

@@ -7,7 +7,7 @@
 //! planned node ends with `data = labeled_hash(label, value hash)` and `hash` =
 //! `combine_hashes(left, data, right)` (`ic-certification`'s node hashes, `RbTree`'s fork layout).
 
-use super::sha256_batch::Sha256Batch;
+use crate::sha256_batch::Sha256Batch;
 use ic_certification::Hash;
 use std::ops::Range;
 

@@ -22,7 +22,6 @@ mod record;
 mod response_hash;
 mod response_set;
 mod responses;
-pub(crate) mod sha256_batch;
 mod stable_tree;
 mod state_sync;
 mod tree;

@@ -27,7 +27,7 @@ mod prefixes;
 mod tests;
 
 use super::headers::HeaderList;
-use super::sha256_batch::Sha256Batch;
+use crate::sha256_batch::Sha256Batch;
 use ic_certification::Hash;
 use ic_http_certification::RESPONSE_STATUS_PSEUDO_HEADER_NAME;
 use prefixes::Prefixes;

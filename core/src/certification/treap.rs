@@ -98,21 +98,6 @@ impl Node {
         self.hash.unwrap_or_else(|| combine(self.left.as_deref().map(Node::subtree_hash), self.data_hash(), self.right.as_deref().map(Node::subtree_hash)))
     }
 
-    fn rehash(&mut self) -> Hash {
-        if let Some(hash) = self.hash {
-            return hash;
-        }
-        let data = match self.data {
-            Some(data) => data,
-            None => labeled_hash(&self.label, &self.value.rehash()),
-        };
-        self.data = Some(data);
-        let left = self.left.as_deref_mut().map(Node::rehash);
-        let right = self.right.as_deref_mut().map(Node::rehash);
-        let hash = combine(left, data, right);
-        self.hash = Some(hash);
-        hash
-    }
 }
 
 /// The fork layout `RbTree` uses for a node between its two subtrees.
@@ -188,10 +173,6 @@ impl Map {
 
     fn hash(&self) -> Hash {
         self.root.as_deref().map_or_else(|| empty().digest(), Node::subtree_hash)
-    }
-
-    fn rehash(&mut self) -> Hash {
-        self.root.as_deref_mut().map_or_else(|| empty().digest(), Node::rehash)
     }
 
     /// Proof of `label` with its value witnessed by `inner`, or proof of its absence (every label
@@ -326,17 +307,11 @@ impl Tree {
         }
     }
 
-    /// Hashes every dirty node once, caching the results, and returns the root hash.
+    /// Hashes every dirty node once, caching the results, and returns the root hash (one
+    /// tree's [`Tree::rehash_all`]).
     pub fn rehash(&mut self) -> Hash {
-        match self {
-            Tree::Leaf(bytes) => leaf_digest(bytes),
-            Tree::Pruned(hash) => *hash,
-            // A shared map is never dirty: it was hashed before being shared.
-            Tree::Map(map) => match Arc::get_mut(map) {
-                Some(map) => map.rehash(),
-                None => map.hash(),
-            },
-        }
+        Tree::rehash_all(&mut [&mut *self]);
+        self.hash()
     }
 
     /// The subtree at `path`, if any.

@@ -6,11 +6,11 @@
 //! touch each other (they are coalesced) and never reach the end mark (a free tail lowers it).
 //! Bytes are written once, straight into the memory, for close to one instruction per byte.
 
+use super::WASM_PAGE;
 use ic_stable_structures::storable::Bound;
 use ic_stable_structures::{Memory, StableBTreeMap, StableCell, Storable};
 use std::borrow::Cow;
 
-const WASM_PAGE: u64 = 65_536;
 
 /// A byte range of the blob region. Zero-length extents own no storage.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

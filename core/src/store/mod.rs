@@ -115,6 +115,9 @@ use record_store::{RecordHandle, RecordStore};
 use records::{AssetRecord, Body, EncodingRecord, KeyText, StoredAsset, StoredEncoding};
 use written::Written;
 
+/// Bytes per page of a stable memory (`Memory::size` counts pages of this size).
+const WASM_PAGE: u64 = 65_536;
+
 /// Virtual memory ids (see the layout diagram above).
 pub mod memory_ids {
     /// `Meta` cell.

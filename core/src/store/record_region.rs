@@ -18,10 +18,10 @@
 //! A write costs one pass over the bytes (plus a few fixed-size header writes): no B-tree node
 //! holds record bytes.
 
+use super::WASM_PAGE;
 use ic_stable_structures::Memory;
 use thiserror::Error;
 
-const WASM_PAGE: u64 = 65_536;
 const MAGIC: &[u8; 4] = b"RREC";
 const LAYOUT_VERSION: u8 = 1;
 /// Size classes: four per doubling, from 32 bytes to beyond any record a `u32` length allows.

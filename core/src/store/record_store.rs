@@ -16,10 +16,10 @@
 //!         list), else the record's address + 1
 //! ```
 
+use super::WASM_PAGE;
 use super::record_region::{RecordRegion, RecordRegionError};
 use ic_stable_structures::Memory;
 
-const WASM_PAGE: u64 = 65_536;
 const MAGIC: &[u8; 4] = b"RHDL";
 const LAYOUT_VERSION: u8 = 1;
 const LIVE_AT: u64 = 8;

@@ -9,7 +9,7 @@
 //! pending in the batch being collected) is the sha256 of exactly those pairs.
 
 use super::{Digest, Pair};
-use crate::certification::sha256_batch::Sha256Batch;
+use crate::sha256_batch::Sha256Batch;
 use rustc_hash::FxHashMap;
 use sha2::compress256;
 

@@ -3,7 +3,8 @@
 //! a few dozen small messages, share SIMD lanes), and written back in a second walk of the same
 //! order.
 //!
-//! Owns only the two walks. Invariant: the result is exactly [`Tree::rehash`]'s on each tree.
+//! Owns only the two walks. Invariant: every node of every tree ends with its cached hashes
+//! (`data = labeled_hash(label, value)`, `hash` over its treap subtree), as if hashed alone.
 
 use super::{leaf_digest, Node, Tree};
 use crate::certification::hash_plan::{Input, Plan, ValueHash};
@@ -11,7 +12,7 @@ use ic_certification::{empty, Hash};
 use std::sync::Arc;
 
 impl Tree {
-    /// Hashes every dirty node of all `trees`, caching the results as [`Tree::rehash`] does.
+    /// Hashes every dirty node of all `trees`, caching the results.
     pub fn rehash_all(trees: &mut [&mut Tree]) {
         let mut plan = Plan::default();
         for tree in trees.iter() {

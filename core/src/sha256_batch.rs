@@ -1,6 +1,7 @@
 //! Digests of many independent messages at once: a commit hashes thousands of short messages
 //! (labeled and fork nodes, response hashes) whose inputs do not depend on each other within a
-//! tree level, so they are collected first and digested together, four at a time in the lanes of
+//! tree level, and an upload the chunks of one call, so they are collected first and digested
+//! together, four at a time in the lanes of
 //! a Wasm SIMD vector (see [`lanes`]). One four-lane compression is about 7.8 K Wasm operators
 //! (no SIMD rotate: each rotation is two shifts and an or), so about 2 K per message block on
 //! the meter against 4.9 K for scalar `sha2`.

@@ -13,8 +13,8 @@ use std::ops::Range;
 
 /// Domain separators of `ic-certification`'s hash tree nodes (length byte, then the name).
 const LEAF: &[u8] = b"\x10ic-hashtree-leaf";
-const FORK: &[u8] = b"\x10ic-hashtree-fork";
-const LABELED: &[u8] = b"\x13ic-hashtree-labeled";
+pub(super) const FORK: &[u8] = b"\x10ic-hashtree-fork";
+pub(super) const LABELED: &[u8] = b"\x13ic-hashtree-labeled";
 
 /// A subtree hash known when the walk met it, or the plan node whose subtree hash it will be.
 #[derive(Debug, Clone, Copy)]

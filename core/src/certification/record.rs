@@ -21,7 +21,8 @@
 //!          none) | head span | not_modified span | unsatisfiable span | parts span)
 //!          p x (encoding u8 | locator span | full span | head span)      fallback page
 //! ...      locators (opaque bytes), then responses, then each variant's part spans
-//! summary  expr_hash [32] | asset response set if flag 4 | page response set if flag 8
+//! summary  expr_hash [32] | asset response set if flag 4 | page response set if flag 8 (each
+//!          as `ResponseSet::encode` writes it: its nodes in label order with their hashes)
 //! response status u16 | hash [32] | w u16 | w bytes: the witness CBOR of `expr_hash / "" /
 //!          hash` in the asset's set (w = 0 for page responses, or when longer than u16)
 //!          | body: 0 empty, 1 then start u64 | end u64, 2 the plain 404 body | h u16 | h x (name len u16 | value len u32, where u32::MAX stands for
@@ -47,7 +48,7 @@ use thiserror::Error;
 
 /// Bump whenever the responses built for the same asset or the layout change: records of other
 /// versions are rebuilt from metadata instead of served.
-pub const RECORD_VERSION: u8 = 3;
+pub const RECORD_VERSION: u8 = 4;
 
 const HEADER_LEN: usize = 16;
 const VARIANT_LEN: usize = 1 + 8 + 32 + 6 * 8;

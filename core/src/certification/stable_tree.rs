@@ -230,6 +230,15 @@ impl<M: Memory> StableTree<M> {
         Ok(Some(Entry { aux: view.aux(), leaf }))
     }
 
+    /// The `aux` of the entry at `path` if it holds a map hashing to `hash` (what
+    /// [`StableTree::insert`] would leave unchanged but for `aux`).
+    pub fn map_aux(&self, root: Root, path: &[&[u8]], hash: &Hash) -> Result<Option<u64>> {
+        match self.find_path(root, path)? {
+            Some(view) if !view.is_leaf() && self.arena.value_hash(&view, 0)? == *hash => Ok(Some(view.aux())),
+            _ => Ok(None),
+        }
+    }
+
     /// The hash of the value at `path` (a leaf's or a map's) and the entry's `aux`, if any.
     #[cfg(test)]
     pub fn value_hash_aux(&self, root: Root, path: &[&[u8]]) -> Result<Option<(Hash, u64)>> {

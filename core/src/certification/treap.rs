@@ -15,9 +15,9 @@
 //! uploader holding `Commit` could pick keys that deepen the tree, which costs only their own
 //! canister's instructions.
 //!
-//! A commit builds one per asset (its response set, copied into the stable tree and persisted in
-//! the asset's record with each response's witness inside it); its removal and `HashTree`
-//! witnesses are the reference model the stable tree is tested against.
+//! A fallback page's response set becomes one when a scope certifies it (the stable tree copies
+//! it); the flat `ResponseSet` is tested against it; its removal and `HashTree` witnesses are
+//! the reference model the stable tree is tested against.
 //!
 //! Owns the node layout, dirty marking and witness construction; knows nothing of HTTP paths.
 //! Invariant: a node with a cached hash has a clean subtree, so [`Tree::hash`] (cached or, for
@@ -29,7 +29,7 @@ use std::cmp::Ordering;
 use std::sync::{Arc, LazyLock};
 
 /// Hash of the empty leaf, which ends every v2 response path: computed once, not per node.
-static EMPTY_LEAF: LazyLock<Hash> = LazyLock::new(|| leaf_hash(&[]));
+pub(super) static EMPTY_LEAF: LazyLock<Hash> = LazyLock::new(|| leaf_hash(&[]));
 
 fn leaf_digest(bytes: &[u8]) -> Hash {
     if bytes.is_empty() {
@@ -121,7 +121,7 @@ fn three_way_fork(left: Option<HashTree>, data: HashTree, right: Option<HashTree
 }
 
 /// FNV-1a followed by the murmur3 finalizer: cheap, well mixed, a function of the label only.
-fn priority(label: &[u8]) -> u64 {
+pub(super) fn priority(label: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in label {
         h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);

@@ -165,14 +165,19 @@ impl Trees {
     /// holds the whole set, copied node by node with its hashes, since its witness is built
     /// from the tree per request. Either way only the nodes above it are hashed again.
     pub fn insert(&mut self, path: &CertPath<'_>, responses: &ResponseSet, aux: u64) -> Result<(), StableTreeError> {
-        let pruned = Tree::Pruned(responses.root_hash());
+        let hash = responses.root_hash();
         let value = match path {
-            CertPath::Exact(_) => Value::Tree(&pruned),
-            CertPath::Wildcard(_) => Value::Tree(responses.tree()),
+            CertPath::Exact(_) => Tree::Pruned(hash),
+            // A scope re-certified with the page it holds (every commit touching the root
+            // scope re-certifies it) is left alone, without building the page's tree.
+            CertPath::Wildcard(_) if path.with_segments(|segments| self.tree.map_aux(Root::Expr, segments, &hash))? == Some(aux) => {
+                return Ok(());
+            }
+            CertPath::Wildcard(_) => responses.to_tree(),
         };
         // Re-certifying identical responses (an unchanged alias, a re-uploaded file) only
         // rewrites the entry's `aux`: the record may have moved.
-        path.with_segments(|segments| self.tree.insert(Root::Expr, segments, value, aux)).map(drop)
+        path.with_segments(|segments| self.tree.insert(Root::Expr, segments, Value::Tree(&value), aux)).map(drop)
     }
 
     /// The `aux` word of `path`'s terminator entry; `None` when nothing is certified there.

@@ -288,11 +288,11 @@ impl<'a> RecordView<'a> {
         }
         let certified = match self.flags & HAS_ASSET {
             0 => None,
-            _ => Some(ResponseSet::decode(&mut r).ok_or(malformed("response set"))?),
+            _ => Some(ResponseSet::decode(&mut r, &expression.hash).ok_or(malformed("response set"))?),
         };
         let page = match self.flags & HAS_PAGE {
             0 => None,
-            _ => Some(ResponseSet::decode(&mut r).ok_or(malformed("page response set"))?),
+            _ => Some(ResponseSet::decode(&mut r, &expression.hash).ok_or(malformed("page response set"))?),
         };
         if !r.is_empty() {
             return Err(malformed("summary"));

@@ -151,6 +151,11 @@ impl EncodingHeaders {
         list
     }
 
+    /// Every header built, which the lists index into.
+    pub fn into_headers(self) -> HeaderList {
+        self.headers
+    }
+
     /// The headers `list` (from [`EncodingHeaders::list`]) names, as served.
     pub fn select(&self, list: &[usize]) -> HeaderList {
         list.iter().map(|&i| self.headers[i].clone()).collect()

@@ -37,10 +37,9 @@ mod view;
 
 pub use view::{PageEntry, RecordSummary, RecordView, Span, VariantEntry};
 
-use super::headers::HeaderList;
 use super::input::Encoding;
 use super::response_hash::same;
-use super::responses::{AssetResponses, Body, CertifiedResponse, Expression, FallbackPage};
+use super::responses::{AssetResponses, Body, CertifiedResponse, Expression, FallbackPage, Listed, Variant};
 use super::stable_tree::StableTreeError;
 use super::response_set::ResponseSet;
 use ic_certification::Hash;
@@ -135,11 +134,18 @@ impl<'a> Writer<'a> {
         span_bytes(at, bytes.len())
     }
 
-    /// Writes an asset response with its witness inside the asset's response set, or (with
-    /// `set` `None`) a fallback page's, whose wildcard witness is built per request.
-    fn response(&mut self, r: &CertifiedResponse, expression: &Expression, set: Option<&ResponseSet>) -> [u8; 8] {
+    /// Writes a response of `v` with its witness inside the asset's response `set`.
+    fn response(&mut self, v: &Variant, r: &CertifiedResponse<Listed>, expression: &Expression, set: &ResponseSet) -> [u8; 8] {
         let at = self.out.len();
-        put_response(&mut self.out, r, expression, set);
+        put_response(&mut self.out, (r.status, &r.hash, &r.body), v.headers_of(r), expression, Some(set));
+        span_bytes(at, self.out.len() - at)
+    }
+
+    /// Writes a fallback page's response, whose wildcard witness is built per request.
+    fn page_response(&mut self, r: &CertifiedResponse, expression: &Expression) -> [u8; 8] {
+        let at = self.out.len();
+        let headers = r.headers.iter().map(|(name, value)| (name.as_str(), value.as_str()));
+        put_response(&mut self.out, (r.status, &r.hash, &r.body), headers, expression, None);
         span_bytes(at, self.out.len() - at)
     }
 
@@ -166,17 +172,17 @@ impl<'a> Writer<'a> {
         for (encoding, _, _) in page_variants {
             page_locators.push(self.span(locator_of(*encoding)));
         }
-        let set = self.asset.map(|a| &a.certified);
         let mut at = HEADER_LEN;
-        for (v, locator) in variants.iter().zip(&variant_locators) {
-            let full = v.full.as_ref().map_or([0; 8], |r| self.response(r, expression, set));
-            let head = self.response(&v.head, expression, set);
-            let not_modified = self.response(&v.not_modified, expression, set);
-            let unsatisfiable = self.response(&v.unsatisfiable, expression, set);
+        let asset_variants = self.asset.map(|a| a.variants.iter().map(move |v| (v, &a.certified)));
+        for ((v, set), locator) in asset_variants.into_iter().flatten().zip(&variant_locators) {
+            let full = v.full.as_ref().map_or([0; 8], |r| self.response(v, r, expression, set));
+            let head = self.response(v, &v.head, expression, set);
+            let not_modified = self.response(v, &v.not_modified, expression, set);
+            let unsatisfiable = self.response(v, &v.unsatisfiable, expression, set);
             let parts_at = self.out.len();
             self.out.resize(parts_at + 8 * v.parts.len(), 0);
             for (i, r) in v.parts.iter().enumerate() {
-                let span = self.response(r, expression, set);
+                let span = self.response(v, r, expression, set);
                 self.out[parts_at + 8 * i..parts_at + 8 * (i + 1)].copy_from_slice(&span);
             }
             let parts = span_bytes(parts_at, 8 * v.parts.len());
@@ -194,8 +200,8 @@ impl<'a> Writer<'a> {
             at = self.table(at, &fields);
         }
         for ((encoding, full, head), locator) in page_variants.iter().zip(&page_locators) {
-            let full = self.response(full, expression, None);
-            let head = self.response(head, expression, None);
+            let full = self.page_response(full, expression);
+            let head = self.page_response(head, expression);
             at = self.table(at, &[&[encoding_tag(*encoding)], locator, &full, &head]);
         }
         debug_assert_eq!(at, table_end);
@@ -225,15 +231,22 @@ fn span_bytes(at: usize, len: usize) -> [u8; 8] {
 }
 
 
-/// Writes `r`, with its witness in `set` written in place (no buffer of its own: a commit
-/// writes one per response, and allocating each cost more than the walk).
-fn put_response(out: &mut Vec<u8>, r: &CertifiedResponse, expression: &Expression, set: Option<&ResponseSet>) {
-    out.extend_from_slice(&r.status.to_be_bytes());
-    out.extend_from_slice(&r.hash);
+/// Writes a response (`status`, `hash`, `body` and `headers`), with its witness in `set`
+/// written in place (no buffer of its own: a commit writes one per response, and allocating
+/// each cost more than the walk).
+fn put_response<'h>(
+    out: &mut Vec<u8>,
+    (status, hash, body): (u16, &Hash, &Body),
+    headers: impl ExactSizeIterator<Item = (&'h str, &'h str)>,
+    expression: &Expression,
+    set: Option<&ResponseSet>,
+) {
+    out.extend_from_slice(&status.to_be_bytes());
+    out.extend_from_slice(hash);
     let len_at = out.len();
     out.extend_from_slice(&[0, 0]);
     if let Some(set) = set {
-        set.witness_cbor(&expression.hash, &r.hash, out);
+        set.witness_cbor(&expression.hash, hash, out);
     }
     // A witness too long for its length field is left out: serving then walks the tree for it.
     match u16::try_from(out.len() - len_at - 2) {
@@ -241,7 +254,7 @@ fn put_response(out: &mut Vec<u8>, r: &CertifiedResponse, expression: &Expressio
         Err(_) => out.truncate(len_at + 2),
     }
     let expression = &expression.text;
-    match r.body {
+    match *body {
         Body::Empty => out.push(0),
         Body::Stored { start, end } => {
             out.push(1);
@@ -251,15 +264,15 @@ fn put_response(out: &mut Vec<u8>, r: &CertifiedResponse, expression: &Expressio
         // The only canister-owned body a record holds is the plain 404's.
         Body::Static(_) => out.push(2),
     }
-    put_headers(out, &r.headers, expression);
+    put_headers(out, headers, expression);
 }
 
-fn put_headers(out: &mut Vec<u8>, headers: &HeaderList, expression: &str) {
+fn put_headers<'h>(out: &mut Vec<u8>, headers: impl ExactSizeIterator<Item = (&'h str, &'h str)>, expression: &str) {
     let count = u16::try_from(headers.len()).expect("a response has fewer than 65536 headers");
     out.extend_from_slice(&count.to_be_bytes());
     let lengths_at = out.len();
-    out.resize(lengths_at + 6 * headers.len(), 0);
-    for (i, (name, value)) in headers.iter().enumerate() {
+    out.resize(lengths_at + 6 * usize::from(count), 0);
+    for (i, (name, value)) in headers.enumerate() {
         let name_len = u16::try_from(name.len()).expect("header names are shorter than 64 KiB");
         out.extend_from_slice(name.as_bytes());
         let value_len = if is_expression(value, expression) {

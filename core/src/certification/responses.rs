@@ -35,24 +35,29 @@ pub enum Body {
     Static(&'static [u8]),
 }
 
-/// One certified response.
+/// One certified response, its headers held as served ([`HeaderList`]) or, at commit, as a
+/// [`Listed`] selection of its variant's header set (each header's strings built once per
+/// encoding, not once per response that carries it).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CertifiedResponse {
+pub struct CertifiedResponse<H = HeaderList> {
     /// HTTP status.
     pub status: u16,
     /// Headers exactly as served, without `IC-Certificate`.
-    pub headers: HeaderList,
+    pub headers: H,
     /// The body.
     pub body: Body,
     /// Response hash as inserted in the v2 tree.
     pub hash: Hash,
 }
 
+/// A variant's header list at commit: indices into its [`Variant::headers`], in serving order.
+pub type Listed = Vec<usize>;
+
 /// A response whose hash is requested from a [`ResponseHasher`] but not digested yet.
 #[derive(Debug)]
-pub struct ResponseDraft {
+pub struct ResponseDraft<H = HeaderList> {
     status: u16,
-    headers: HeaderList,
+    headers: H,
     body: Body,
     hash: ResponseId,
 }
@@ -62,27 +67,31 @@ impl ResponseDraft {
         let list = hasher.list(status, &headers);
         ResponseDraft::sharing(hasher, list, status, headers, body, body_hash)
     }
+}
 
+impl<H> ResponseDraft<H> {
     /// A response whose `status` and `headers` are `list`: a GET and its HEAD share it (the
     /// HEAD then costs one response digest, not a header list's pairs, sort and lookups).
-    fn sharing(hasher: &mut ResponseHasher, list: ListId, status: u16, headers: HeaderList, body: Body, body_hash: &Hash) -> Self {
+    fn sharing(hasher: &mut ResponseHasher, list: ListId, status: u16, headers: H, body: Body, body_hash: &Hash) -> Self {
         let hash = hasher.response(list, body_hash);
         ResponseDraft { status, headers, body, hash }
     }
 
     /// The response with its hash from `hashes`, the round that requested it.
-    fn resolve(self, hashes: &ResponseHashes) -> CertifiedResponse {
+    fn resolve(self, hashes: &ResponseHashes) -> CertifiedResponse<H> {
         let ResponseDraft { status, headers, body, hash } = self;
         CertifiedResponse { status, headers, body, hash: hashes.get(hash) }
     }
 }
 
 /// The responses of one encoding of an asset served at its own path (or an alias): certified
-/// ones (`R` = [`CertifiedResponse`]) or drafts.
+/// ones (`R` = [`CertifiedResponse`]) or drafts, their headers selected from `headers`.
 #[derive(Debug, Clone)]
-pub struct Variant<R = CertifiedResponse> {
+pub struct Variant<R = CertifiedResponse<Listed>> {
     /// The encoding described.
     pub view: EncodingView,
+    /// Every header the responses list (see [`EncodingHeaders`]).
+    pub headers: HeaderList,
     /// 200 with the whole body; `None` when the encoding is larger than one chunk.
     pub full: Option<R>,
     /// 200 headers without a body, for HEAD.
@@ -95,10 +104,11 @@ pub struct Variant<R = CertifiedResponse> {
     pub unsatisfiable: R,
 }
 
-impl Variant<ResponseDraft> {
+impl Variant<ResponseDraft<Listed>> {
     fn resolve(self, hashes: &ResponseHashes) -> Variant {
         Variant {
             view: self.view,
+            headers: self.headers,
             full: self.full.map(|r| r.resolve(hashes)),
             head: self.head.resolve(hashes),
             not_modified: self.not_modified.resolve(hashes),
@@ -109,6 +119,18 @@ impl Variant<ResponseDraft> {
 }
 
 impl Variant {
+    /// The headers of `response` (one of this variant's), as served.
+    pub fn headers_of<'v>(&'v self, response: &'v CertifiedResponse<Listed>) -> impl ExactSizeIterator<Item = (&'v str, &'v str)> {
+        response.headers.iter().map(|&i| (self.headers[i].0.as_str(), self.headers[i].1.as_str()))
+    }
+
+    /// `response` with its headers as served.
+    #[cfg(test)]
+    pub fn served(&self, response: &CertifiedResponse<Listed>) -> CertifiedResponse {
+        let headers = self.headers_of(response).map(|(name, value)| (name.to_string(), value.to_string())).collect();
+        CertifiedResponse { status: response.status, headers, body: response.body.clone(), hash: response.hash }
+    }
+
     /// All response hashes, for inserting into or deleting from the tree.
     pub fn hashes(&self) -> impl Iterator<Item = &Hash> {
         self.full
@@ -138,7 +160,7 @@ pub struct AssetResponses {
 pub struct AssetDraft {
     enable_aliasing: bool,
     allow_raw_access: bool,
-    variants: Vec<Variant<ResponseDraft>>,
+    variants: Vec<Variant<ResponseDraft<Listed>>>,
 }
 
 impl AssetDraft {
@@ -188,17 +210,17 @@ fn build_variant(
     encoding: &EncodingView,
     expression: &str,
     hasher: &mut ResponseHasher,
-) -> Result<Variant<ResponseDraft>, CertifyError> {
+) -> Result<Variant<ResponseDraft<Listed>>, CertifyError> {
     let empty = EMPTY_HASH;
     let mut set = EncodingHeaders::new(view, encoding, expression);
     let mut pairs: Vec<PairId> = Vec::new();
     // The headers of one response and their list's hash request; each header of the set is
     // looked up in the hasher once, however many lists carry it.
-    let mut draft_list = |hasher: &mut ResponseHasher, status: u16, kind: HeaderKind| -> (HeaderList, ListId) {
+    let mut draft_list = |hasher: &mut ResponseHasher, status: u16, kind: HeaderKind| -> (Listed, ListId) {
         let list = set.list(kind);
         pairs.extend(set.headers()[pairs.len()..].iter().map(|(name, value)| hasher.pair(name, value)));
         let id = hasher.list_of(status, list.iter().map(|&i| pairs[i]));
-        (set.select(&list), id)
+        (list, id)
     };
     let (representation, list) = draft_list(hasher, 200, HeaderKind::Representation { etag: true });
     let length = encoding.length;
@@ -235,7 +257,7 @@ fn build_variant(
     let not_modified = ResponseDraft::sharing(hasher, list, 304, headers, Body::Empty, &empty);
     let (headers, list) = draft_list(hasher, 416, HeaderKind::Unsatisfiable);
     let unsatisfiable = ResponseDraft::sharing(hasher, list, 416, headers, Body::Empty, &empty);
-    Ok(Variant { view: encoding.clone(), full, head, not_modified, parts, unsatisfiable })
+    Ok(Variant { view: encoding.clone(), headers: set.into_headers(), full, head, not_modified, parts, unsatisfiable })
 }
 
 /// A page served for missing paths under a fallback scope: a `404.html` (status 404), the

@@ -7,6 +7,7 @@
 //! point is one call into the core, repeated while the core answers `Pending`.
 
 mod http;
+mod memcmp;
 #[cfg(test)]
 mod ic_asset_compat;
 

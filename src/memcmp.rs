@@ -3,7 +3,9 @@
 //! The ones `compiler_builtins` links into a `wasm32` module compare one byte per loop
 //! iteration; every key comparison in the B-trees and maps, every hash and label equality goes
 //! through them. These compare eight bytes per iteration and look at single bytes only where
-//! two words differ, and replace the library's weak symbols at link time.
+//! two words differ, and replace the library's weak symbols at link time (0.84 M of the 50-asset
+//! commit). Were a compiler to turn their loops back into calls to themselves, every call
+//! through local-ic would overflow the stack: the integration tests would all fail.
 //!
 //! Owns nothing but the comparison. Invariant: `memcmp` returns a value with the sign of the
 //! first differing byte's difference (0 when equal), `bcmp` is 0 exactly when the bytes are

@@ -171,11 +171,8 @@ impl<'a, M: Memory> StoreEdit<'a, M> {
                 Some(asset) => {
                     let stored_key = KeyText::of(&key);
                     let handle = asset.handle;
-                    if !staged.existed || store.written.tracks(&key) {
-                        let encodings = asset.encodings.iter().map(|(n, e)| (n.clone(), store.resolve(e))).collect();
-                        store.written.put(key.clone(), WrittenAsset { record: asset.record.clone(), encodings });
-                    }
-                    store.written.put_handle(key, handle);
+                    let encodings = asset.encodings.iter().map(|(n, e)| (n.clone(), store.resolve(e))).collect();
+                    store.written.put(key, WrittenAsset { record: asset.record.clone(), encodings, handle });
                     if let Some(old) = store.assets.insert(stored_key, asset).filter(|_| !staged.existed) {
                         free_all(store, &old);
                         if old.handle != handle {

@@ -158,7 +158,7 @@ pub struct Store<M: Memory> {
     blob: BlobRegion<M>,
     /// Each asset's certification record, by the handle in its asset record.
     records: RecordStore<M>,
-    /// Heap copy of recently created assets (see `written.rs` and [`Store::keep_written`]).
+    /// Heap copy of recently written assets (see `written.rs` and [`Store::keep_written`]).
     written: Written,
 }
 
@@ -215,7 +215,7 @@ impl<M: Memory> Store<M> {
         self.assets.is_empty()
     }
 
-    /// Drops the heap copy of created assets whose key is not in `changed` (call when draining
+    /// Drops the heap copy of written assets whose key is not in `changed` (call when draining
     /// the change feed with its keys: the copy then holds at most one update call's assets).
     pub fn keep_written(&mut self, changed: &std::collections::BTreeSet<String>) {
         self.written.retain(|key| changed.contains(key));

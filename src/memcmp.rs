@@ -4,8 +4,9 @@
 //! iteration; every key comparison in the B-trees and maps, every hash and label equality goes
 //! through them. These compare eight bytes per iteration and look at single bytes only where
 //! two words differ, and replace the library's weak symbols at link time (0.84 M of the 50-asset
-//! commit). Were a compiler to turn their loops back into calls to themselves, every call
-//! through local-ic would overflow the stack: the integration tests would all fail.
+//! commit). Their loops must not be compiled back into calls to `memcmp` or `bcmp`, which
+//! would recurse; with the pinned toolchain they are not (the integration tests run the built
+//! Wasm, which calls them throughout every request and commit).
 //!
 //! Owns nothing but the comparison. Invariant: `memcmp` returns a value with the sign of the
 //! first differing byte's difference (0 when equal), `bcmp` is 0 exactly when the bytes are

@@ -15,8 +15,7 @@
 //! What repeats is memoised across rounds: pairs by header text, prefix states, whole lists,
 //! and whole responses by `(list hash, body hash)` (the 416 of equally long assets). The memo
 //! tables are keyed by hash outputs and header text, so they use `rustc-hash`'s hasher, not the
-//! default SipHash (which cost more than the sha256 blocks it saved), and header text is
-//! compared eight bytes at a time (see [`same`]).
+//! default SipHash (which cost more than the sha256 blocks it saved).
 //!
 //! Owns only hashing; must not decide which headers a response has. Invariant: every hash a
 //! round returns equals `ic_http_certification::response_hash_from_headers` for the request's
@@ -169,7 +168,7 @@ impl ResponseHasher {
             sorted.clear();
             sorted.extend_from_slice(&round.list_pairs[start..end]);
             let pairs = &self.pairs;
-            sorted.sort_unstable_by(|&a, &b| pair_order(&pairs[a], &pairs[b]));
+            sorted.sort_unstable_by(|&a, &b| pairs[a].cmp(&pairs[b]));
             lists.push(self.prefixes.digest(&sorted, pairs, &mut batch));
             start = end;
         }
@@ -222,7 +221,7 @@ impl ResponseHasher {
     fn pair_index(&mut self, name: &str, value: &str) -> usize {
         let key = text_key(name, value);
         let known = self.memo.get(&key).and_then(|bucket| {
-            bucket.iter().find(|k| same(k.name.as_bytes(), name.as_bytes()) && same(k.value.as_bytes(), value.as_bytes())).map(|k| k.pair)
+            bucket.iter().find(|k| *k.name == *name && *k.value == *value).map(|k| k.pair)
         });
         if let Some(pair) = known {
             return pair;
@@ -234,7 +233,7 @@ impl ResponseHasher {
 
     /// A new pair, its name (unless seen) and value requested in the first level.
     fn fresh_pair(&mut self, name: &str, value: &[u8]) -> usize {
-        let name = match self.names.iter().position(|(n, _)| same(n.as_bytes(), name.as_bytes())) {
+        let name = match self.names.iter().position(|(n, _)| **n == *name) {
             Some(index) => index,
             None => {
                 let message = self.round.batch.push(&[name.as_bytes()]);
@@ -251,7 +250,7 @@ impl ResponseHasher {
 }
 
 /// The memo key of a header: `rustc-hash` of the lengths and first and last eight bytes of name
-/// and value. A hit compares the whole text anyway (see [`same`]); hashing it too cost about
+/// and value. A hit compares the whole text anyway; hashing it too cost about
 /// 1 K instructions per header list (the certificate expression alone is about 170 bytes).
 fn text_key(name: &str, value: &str) -> u64 {
     let mut hasher = FxHasher::default();
@@ -269,25 +268,6 @@ fn ends(text: &[u8]) -> u64 {
     };
     let n = text.len().min(8);
     word(&text[..n]) ^ word(&text[text.len() - n..]).rotate_left(29) ^ (text.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
-}
-
-/// Byte equality eight bytes at a time. The Wasm `memcmp` compares one byte per iteration, which
-/// made comparing the 170-byte certificate expression (and 64-byte pairs) the largest cost of a
-/// memo hit.
-pub(super) fn same(a: &[u8], b: &[u8]) -> bool {
-    let (a_words, a_rest) = a.as_chunks::<8>();
-    let (b_words, b_rest) = b.as_chunks::<8>();
-    a.len() == b.len()
-        && a_words.iter().zip(b_words).all(|(x, y)| u64::from_ne_bytes(*x) == u64::from_ne_bytes(*y))
-        && a_rest == b_rest
-}
-
-/// The byte order of two pairs, decided by the first eight bytes of the name hashes as one
-/// word almost always (names differ within a list): the Wasm `memcmp` compares a byte per
-/// iteration.
-fn pair_order(a: &Pair, b: &Pair) -> std::cmp::Ordering {
-    let word = |pair: &Pair| pair.first_chunk::<8>().map_or(0, |bytes| u64::from_be_bytes(*bytes));
-    word(a).cmp(&word(b)).then_with(|| a.cmp(b))
 }
 
 /// The unsigned LEB128 of `status`, how `:ic-cert-status` values are hashed.

@@ -19,7 +19,8 @@ mod tests;
 
 use super::record::Reader;
 use super::tree_cbor::{empty, fork_head, labeled_head, leaf, pruned};
-use super::treap::{priority, Tree, EMPTY_LEAF};
+use super::treap::nodes::{label_priority, leaf_value_hash};
+use super::treap::Tree;
 use ic_certification::{labeled_hash, Hash};
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -133,7 +134,7 @@ impl ResponseSet {
             _ if present => pruned(&n.data, out),
             _ => {
                 labeled_head(&n.label, out);
-                pruned(&EMPTY_LEAF, out);
+                pruned(&leaf_value_hash(&[]), out);
             }
         }
         if let Some(right) = n.right {
@@ -200,7 +201,7 @@ impl ResponseSet {
 /// Links `nodes` (in label order) into the treap of [`Tree`]'s maps: heap order by
 /// `(priority, label)`, built as a Cartesian tree along its right spine. Returns the root.
 fn link(nodes: &mut [Node]) -> Option<u32> {
-    let keys: Vec<u64> = nodes.iter().map(|n| priority(&n.label)).collect();
+    let keys: Vec<u64> = nodes.iter().map(|n| label_priority(&n.label)).collect();
     let above = |a: usize, b: usize| (keys[a], &nodes[a].label) > (keys[b], &nodes[b].label);
     let mut links: Vec<(Option<u32>, Option<u32>)> = vec![(None, None); nodes.len()];
     let mut spine: Vec<usize> = Vec::with_capacity(nodes.len());

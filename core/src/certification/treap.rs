@@ -1,8 +1,8 @@
 //! The container behind both certification trees: nested maps from labels to leaves or further
 //! maps, hashed exactly as `ic-certification`'s `NestedTree`/`RbTree` hash them (each entry is
 //! `labeled(label, value)`, a map is a binary tree of `fork`s over its entries in label order),
-//! but with hashing deferred: a change only marks the nodes above it dirty, and [`Tree::rehash`]
-//! hashes each dirty node once.
+//! but with hashing deferred: a change only marks the nodes above it dirty, and
+//! [`Tree::rehash_all`] hashes each dirty node once.
 //!
 //! Why not `ic-certification`'s `RbTree`: it rehashes every node on the path at every insert and
 //! rotation, so certifying a commit hashed the same upper nodes once per inserted response (about
@@ -16,20 +16,22 @@
 //! canister's instructions.
 //!
 //! A fallback page's response set becomes one when a scope certifies it (the stable tree copies
-//! it); the flat `ResponseSet` is tested against it; its removal and `HashTree` witnesses are
-//! the reference model the stable tree is tested against.
+//! it). Its witnesses (`HashTree` and CBOR) and its removal exist only in tests: they are the
+//! reference model the stable tree and the flat `ResponseSet` are tested against.
 //!
-//! Owns the node layout, dirty marking and witness construction; knows nothing of HTTP paths.
+//! Owns the node layout, dirty marking and hashing; knows nothing of HTTP paths.
 //! Invariant: a node with a cached hash has a clean subtree, so [`Tree::hash`] (cached or, for
 //! dirty nodes, recomputed on the fly) is always the digest of every witness [`Tree::witness`]
 //! returns.
 
-use ic_certification::{empty, fork, fork_hash, labeled, labeled_hash, leaf, leaf_hash, pruned, Hash, HashTree};
+use ic_certification::{empty, fork, fork_hash, labeled_hash, leaf_hash, Hash, HashTree};
+#[cfg(test)]
+use ic_certification::{labeled, leaf, pruned};
 use std::cmp::Ordering;
 use std::sync::{Arc, LazyLock};
 
 /// Hash of the empty leaf, which ends every v2 response path: computed once, not per node.
-pub(super) static EMPTY_LEAF: LazyLock<Hash> = LazyLock::new(|| leaf_hash(&[]));
+static EMPTY_LEAF: LazyLock<Hash> = LazyLock::new(|| leaf_hash(&[]));
 
 fn leaf_digest(bytes: &[u8]) -> Hash {
     if bytes.is_empty() {
@@ -121,7 +123,7 @@ fn three_way_fork(left: Option<HashTree>, data: HashTree, right: Option<HashTree
 }
 
 /// FNV-1a followed by the murmur3 finalizer: cheap, well mixed, a function of the label only.
-pub(super) fn priority(label: &[u8]) -> u64 {
+fn priority(label: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in label {
         h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
@@ -184,6 +186,7 @@ impl Map {
         witness(&self.root, label, present, inner).unwrap_or_else(empty)
     }
 
+    #[cfg(test)]
     fn full(&self) -> HashTree {
         fn go(link: &Link) -> Option<HashTree> {
             let n = link.as_deref()?;
@@ -309,6 +312,7 @@ impl Tree {
 
     /// Hashes every dirty node once, caching the results, and returns the root hash (one
     /// tree's [`Tree::rehash_all`]).
+    #[cfg(test)]
     pub fn rehash(&mut self) -> Hash {
         Tree::rehash_all(&mut [&mut *self]);
         self.hash()
@@ -380,6 +384,7 @@ impl Tree {
     }
 
     /// The whole tree, nothing pruned but its pruned values.
+    #[cfg(test)]
     pub fn full(&self) -> HashTree {
         match self {
             Tree::Leaf(bytes) => leaf(bytes.clone()),
@@ -390,9 +395,9 @@ impl Tree {
 }
 
 mod batch_rehash;
-mod codec;
 mod from_entries;
 pub(crate) mod nodes;
+#[cfg(test)]
 mod witness_cbor;
 
 #[cfg(test)]

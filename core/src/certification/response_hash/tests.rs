@@ -74,20 +74,6 @@ fn an_empty_round_hashes_nothing() {
 }
 
 proptest! {
-    #[test]
-    fn pair_order_is_byte_order(a in any::<[u8; 64]>(), b in any::<[u8; 64]>(), shared in 0..64usize) {
-        // Pairs sharing a first part (one name) reach the full comparison too.
-        let mut b = b;
-        b[..shared].copy_from_slice(&a[..shared]);
-        prop_assert_eq!(pair_order(&a, &b), a.cmp(&b));
-    }
-
-    #[test]
-    fn same_is_string_equality(a in ".{0,40}", b in ".{0,40}", equal in any::<bool>()) {
-        let b = if equal { a.clone() } else { b };
-        prop_assert_eq!(same(a.as_bytes(), b.as_bytes()), a == b);
-    }
-
     /// Every response of several rounds (each a commit's worth, with repeats within and across
     /// rounds, so memo hits, shared prefixes and pending digests all occur) equals the library's.
     #[test]

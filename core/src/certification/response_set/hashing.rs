@@ -9,9 +9,9 @@
 
 use super::ResponseSet;
 use crate::certification::hash_plan::{FORK, LABELED};
-use crate::certification::treap::EMPTY_LEAF;
+use crate::certification::treap::nodes::leaf_value_hash;
 use crate::sha256_batch::Sha256Batch;
-use ic_certification::empty;
+use ic_certification::{empty, Hash};
 
 /// One message of a set.
 #[derive(Debug, Clone, Copy)]
@@ -56,10 +56,11 @@ impl ResponseSet {
             at(&mut rounds, ready + 1).push((s, Step::Expr));
         }
         let mut batch = Sha256Batch::default();
+        let empty_leaf = leaf_value_hash(&[]);
         for round in &rounds {
             batch.clear();
             for &(s, step) in round {
-                sets[s].push(step, &mut batch);
+                sets[s].push(step, &empty_leaf, &mut batch);
             }
             for (&(s, step), digest) in round.iter().zip(batch.digests()) {
                 sets[s].settle(step, digest);
@@ -92,10 +93,11 @@ impl ResponseSet {
         }
     }
 
-    fn push(&self, step: Step, batch: &mut Sha256Batch) {
+    /// Pushes `step`'s message; `empty_leaf` is the empty leaf's hash every response labels.
+    fn push(&self, step: Step, empty_leaf: &Hash, batch: &mut Sha256Batch) {
         let subtree = |link: Option<u32>| &self.node(link.expect("scheduled with this subtree")).subtree;
         match step {
-            Step::Data(i) => batch.push(&[LABELED, &self.node(i).label, &EMPTY_LEAF[..]]),
+            Step::Data(i) => batch.push(&[LABELED, &self.node(i).label, empty_leaf]),
             Step::Inner(i) => batch.push(&[FORK, &self.node(i).data, subtree(self.node(i).right)]),
             Step::Subtree(i) => {
                 let n = self.node(i);
@@ -111,7 +113,7 @@ impl ResponseSet {
         };
     }
 
-    fn settle(&mut self, step: Step, digest: [u8; 32]) {
+    fn settle(&mut self, step: Step, digest: Hash) {
         match step {
             Step::Data(i) => {
                 let n = &mut self.nodes[i as usize];

@@ -9,7 +9,7 @@
 //! all or nothing and an invalid one changes no byte. The type of a plan's content hash
 //! (`Pending`, then [`ContentHashes`]) makes applying an unhashed plan unrepresentable. `apply`
 //! changes the store through one `store::edit::StoreEdit`, so each asset it touches is written
-//! once.
+//! once, and starts it from the assets `validate` read, so each is read once.
 
 use crate::batch::{id_u64, Batches, ChunkRecord, Taking};
 use crate::certification::CHUNK_SIZE;
@@ -20,6 +20,7 @@ use crate::error::{Error, OperationError, MAX_CUSTOM_HEADERS, MAX_HEADER_NAME_BY
 use crate::evidence::normalize_headers;
 use crate::store::blob::Extent;
 use crate::store::records::{AssetRecord, EncodingRecord};
+use crate::store::edit::ReadAssets;
 use crate::store::Store;
 use crate::types::{BatchOperationKind, CreateAssetArguments, HeaderField, SetAssetPropertiesArguments};
 use ic_stable_structures::Memory;
@@ -68,6 +69,24 @@ pub(crate) enum Step<H> {
     SetProperties(SetAssetPropertiesArguments),
 }
 
+/// A validated commit: its steps, and the assets validation read, for `apply` to start from.
+pub(crate) struct Plan<H> {
+    steps: Vec<Step<H>>,
+    read: ReadAssets,
+}
+
+impl<H> Plan<H> {
+    /// Whether the commit has no operation.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// Whether the commit deletes every asset.
+    pub(crate) fn clears(&self) -> bool {
+        self.steps.iter().any(|s| matches!(s, Step::Clear))
+    }
+}
+
 /// A new asset's record from its `CreateAsset` arguments.
 pub(crate) fn new_record(a: &CreateAssetArguments) -> AssetRecord {
     AssetRecord {
@@ -85,13 +104,14 @@ struct View<'a, M: Memory> {
     /// A `Clear` came earlier: no asset of the store and no chunk exists any more.
     cleared: bool,
     overlay: FxHashMap<String, bool>,
+    read: ReadAssets,
 }
 
 impl<M: Memory> View<'_, M> {
-    fn exists(&self, key: &str) -> bool {
+    fn exists(&mut self, key: &str) -> bool {
         match self.overlay.get(key) {
             Some(e) => *e,
-            None => !self.cleared && self.store.contains(key),
+            None => !self.cleared && self.read.contains(self.store, key),
         }
     }
 }
@@ -101,11 +121,12 @@ pub(crate) fn validate<M: Memory>(
     store: &Store<M>,
     batches: &Batches<M>,
     ops: &[BatchOperationKind],
-) -> Result<Vec<Step<Pending>>, Error> {
+) -> Result<Plan<Pending>, Error> {
     let mut view = View {
         store,
         cleared: false,
         overlay: FxHashMap::default(),
+        read: ReadAssets::default(),
     };
     let named: Vec<u64> = ops
         .iter()
@@ -124,7 +145,7 @@ pub(crate) fn validate<M: Memory>(
             .map_err(|reason| Error::Operation { index, reason })?;
         plan.push(step);
     }
-    Ok(plan)
+    Ok(Plan { steps: plan, read: view.read })
 }
 
 /// Chunk records for validation: prefetched ones, else looked up.
@@ -145,7 +166,7 @@ fn validate_one<M: Memory>(
     used: &mut FxHashSet<u64>,
     op: &BatchOperationKind,
 ) -> Result<Step<Pending>, OperationError> {
-    let need = |view: &View<'_, M>, key: &str| {
+    let need = |view: &mut View<'_, M>, key: &str| {
         if view.exists(key) {
             Ok(())
         } else {
@@ -236,8 +257,9 @@ fn check_headers(key: &str, headers: Option<&[HeaderField]>) -> Result<(), Opera
 }
 
 /// The chunk sequences a plan still needs hashed, for [`ChunkHashing::advance`].
-pub(crate) fn chunks_to_hash(plan: &[Step<Pending>]) -> Vec<ChunkList<'_>> {
-    plan.iter()
+pub(crate) fn chunks_to_hash(plan: &Plan<Pending>) -> Vec<ChunkList<'_>> {
+    plan.steps
+        .iter()
         .filter_map(|step| match step {
             Step::SetContent { chunk_ids, extents, hash, .. } if hash.known.is_none() && !chunk_ids.is_empty() => {
                 Some(ChunkList { ids: chunk_ids, extents })
@@ -249,9 +271,9 @@ pub(crate) fn chunks_to_hash(plan: &[Step<Pending>]) -> Vec<ChunkList<'_>> {
 
 /// Finishes every content hash (chunk hashes from `hashing`, then the inline last chunk) and
 /// checks the sha256s given. `Ok(None)` when a chunk sequence is not completely hashed yet.
-pub(crate) fn hash(plan: Vec<Step<Pending>>, hashing: &ChunkHashing) -> Result<Option<Vec<Step<ContentHashes>>>, Error> {
-    let mut hashed = Vec::with_capacity(plan.len());
-    for (index, step) in plan.into_iter().enumerate() {
+pub(crate) fn hash(plan: Plan<Pending>, hashing: &ChunkHashing) -> Result<Option<Plan<ContentHashes>>, Error> {
+    let mut hashed = Vec::with_capacity(plan.steps.len());
+    for (index, step) in plan.steps.into_iter().enumerate() {
         hashed.push(match step {
             Step::SetContent { key, encoding, chunk_ids, extents, owners, last_chunk, hash, total_length } => {
                 let hashes = match hash.known {
@@ -289,7 +311,7 @@ pub(crate) fn hash(plan: Vec<Step<Pending>>, hashing: &ChunkHashing) -> Result<O
             Step::SetProperties(a) => Step::SetProperties(a),
         });
     }
-    Ok(Some(hashed))
+    Ok(Some(Plan { steps: hashed, read: plan.read }))
 }
 
 /// Lower-case hex.
@@ -302,13 +324,13 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 pub(crate) fn apply<M: Memory>(
     store: &mut Store<M>,
     batches: &mut Batches<M>,
-    plan: Vec<Step<ContentHashes>>,
+    plan: Plan<ContentHashes>,
     now_ns: u64,
     changes: &mut Changes,
     taking: &mut Taking,
 ) {
-    let mut edit = store.edit();
-    let mut steps = plan.into_iter().peekable();
+    let mut edit = store.edit_from(plan.read);
+    let mut steps = plan.steps.into_iter().peekable();
     while let Some(step) = steps.next() {
         // The next step records the same key anyway (a commit usually creates an asset, then
         // sets its content): one change-feed insert per asset instead of two.

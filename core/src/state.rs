@@ -263,7 +263,7 @@ impl<M: Memory> State<M> {
         for ids in &hashed_ids {
             self.hashing.remove(ids);
         }
-        let clears = plan.iter().any(|s| matches!(s, operations::Step::Clear));
+        let clears = plan.clears();
         let mut taking = if clears { Taking::now(batch) } else { Taking::deferred_to(batch) };
         if !plan.is_empty() {
             if clears {

@@ -33,6 +33,34 @@ struct Staged {
 pub struct StoreEdit<'a, M: Memory> {
     store: &'a mut Store<M>,
     staged: Stage,
+    read: ReadAssets,
+}
+
+/// Assets read from the asset map before an edit, in the same message (by a commit's
+/// validation), which the edit starts from instead of reading them again: a commit that
+/// replaces content reads each asset once, not twice (a B-tree read costs about 16 K
+/// instructions). Valid only while the store is unchanged since the reads, which holds within
+/// one message from validation to the edit. Only assets found are kept: a commit reads a
+/// missing key to create it, and creating does not read.
+#[derive(Default)]
+pub struct ReadAssets {
+    assets: FxHashMap<String, StoredAsset>,
+}
+
+impl ReadAssets {
+    /// Whether `store` holds `key`, remembering the asset for the edit.
+    pub fn contains<M: Memory>(&mut self, store: &Store<M>, key: &str) -> bool {
+        if self.assets.contains_key(key) {
+            return true;
+        }
+        match store.assets.get(&KeyText::of(key)) {
+            Some(asset) => {
+                self.assets.insert(key.to_string(), asset);
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 /// Staged assets in the order the edit first touched them, which is the order they are stored
@@ -58,12 +86,12 @@ impl Stage {
 }
 
 impl<'a, M: Memory> StoreEdit<'a, M> {
-    pub(super) fn new(store: &'a mut Store<M>) -> Self {
-        StoreEdit { store, staged: Stage::default() }
+    pub(super) fn new(store: &'a mut Store<M>, read: ReadAssets) -> Self {
+        StoreEdit { store, staged: Stage::default(), read }
     }
 
     fn slot(&mut self, key: &str) -> &mut Staged {
-        slot(&mut self.staged, self.store, key)
+        slot(&mut self.staged, &mut self.read, self.store, key)
     }
 
     /// The blob region (for content written before it is handed to an encoding).
@@ -100,7 +128,7 @@ impl<'a, M: Memory> StoreEdit<'a, M> {
 
     /// Inserts or replaces metadata (encodings are untouched).
     pub fn put_asset(&mut self, key: &str, record: AssetRecord) {
-        let slot = slot(&mut self.staged, self.store, key);
+        let slot = slot(&mut self.staged, &mut self.read, self.store, key);
         match &mut slot.asset {
             Some(asset) => asset.record = record,
             None => slot.asset = Some(StoredAsset { handle: self.store.records.allocate(), record, encodings: Vec::new() }),
@@ -110,7 +138,7 @@ impl<'a, M: Memory> StoreEdit<'a, M> {
     /// Sets an encoding of an existing asset, freeing the one it replaces. Without the asset
     /// (callers validate that it exists) the content is freed: nothing would own it.
     pub fn set_encoding(&mut self, key: &str, name: &str, record: EncodingRecord) {
-        let Some(asset) = slot(&mut self.staged, self.store, key).asset.as_mut() else {
+        let Some(asset) = slot(&mut self.staged, &mut self.read, self.store, key).asset.as_mut() else {
             for e in &record.extents {
                 self.store.blob.free(*e);
             }
@@ -158,9 +186,10 @@ impl<'a, M: Memory> StoreEdit<'a, M> {
     }
 
     /// Deletes every asset (the staged changes first reach stable memory); returns the keys
-    /// that existed.
+    /// that existed. Assets read before are forgotten: none of them is stored any more.
     pub fn clear(&mut self) -> Vec<String> {
         self.flush();
+        self.read = ReadAssets::default();
         self.store.clear()
     }
 
@@ -197,12 +226,13 @@ impl<M: Memory> Drop for StoreEdit<'_, M> {
     }
 }
 
-/// The staged asset of `key`, read from the store on first touch.
-fn slot<'s, M: Memory>(staged: &'s mut Stage, store: &Store<M>, key: &str) -> &'s mut Staged {
+/// The staged asset of `key`, taken from the assets read before the edit or read from the
+/// store on first touch.
+fn slot<'s, M: Memory>(staged: &'s mut Stage, read: &mut ReadAssets, store: &Store<M>, key: &str) -> &'s mut Staged {
     match staged.at.get(key) {
         Some(&i) => &mut staged.order[i].1,
         None => {
-            let asset = store.assets.get(&KeyText::of(key));
+            let asset = read.assets.remove(key).or_else(|| store.assets.get(&KeyText::of(key)));
             staged.push(key, Staged { existed: asset.is_some(), asset })
         }
     }

@@ -108,7 +108,7 @@ pub mod records;
 mod written;
 
 use blob::{BlobRegion, Extent};
-use edit::StoreEdit;
+use edit::{ReadAssets, StoreEdit};
 use ic_stable_structures::{Memory, StableBTreeMap};
 use record_region::RecordRegionError;
 use record_store::{RecordHandle, RecordStore};
@@ -189,7 +189,12 @@ impl<M: Memory> Store<M> {
 
     /// Starts changing assets; the changes are stored when the edit is dropped.
     pub fn edit(&mut self) -> StoreEdit<'_, M> {
-        StoreEdit::new(self)
+        StoreEdit::new(self, ReadAssets::default())
+    }
+
+    /// Starts changing assets from those `read` holds, read in this same message.
+    pub fn edit_from(&mut self, read: ReadAssets) -> StoreEdit<'_, M> {
+        StoreEdit::new(self, read)
     }
 
     /// Asset metadata.
@@ -198,11 +203,6 @@ impl<M: Memory> Store<M> {
             Some(asset) => Some(asset.record.clone()),
             None => self.assets.get(&KeyText::of(key)).map(|a| a.record),
         }
-    }
-
-    /// Whether `key` exists.
-    pub fn contains(&self, key: &str) -> bool {
-        self.assets.contains_key(&KeyText::of(key))
     }
 
     /// Number of assets.

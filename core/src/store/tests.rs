@@ -1,6 +1,6 @@
 //! Property tests of the store against a naive model (a map of byte vectors), edits of several
-//! changes at once included, and of its heap copy of created assets against a store reopened
-//! over the same memories (which has none).
+//! changes at once (some starting from assets read before them) included, and of its heap copy
+//! of created assets against a store reopened over the same memories (which has none).
 
 use super::*;
 use record_store::RecordStore;
@@ -91,12 +91,18 @@ proptest! {
     // Each case builds fresh 8 MiB buckets; 64 cases keep the debug run near 25 s.
     #![proptest_config(ProptestConfig::with_cases(64))]
     #[test]
-    fn store_matches_model(edits in proptest::collection::vec((proptest::collection::vec(op(), 1..4), any::<u8>()), 1..30)) {
+    fn store_matches_model(edits in proptest::collection::vec((proptest::collection::vec(op(), 1..4), any::<u8>(), any::<u8>()), 1..30)) {
         let mm = MemoryManager::init(VectorMemory::default());
         let mut s = open(&mm);
         let mut model: BTreeMap<(String, String), Content> = BTreeMap::new();
-        for (ops, keep) in edits {
-            let mut edit = s.edit();
+        for (ops, keep, read_first) in edits {
+            // As a commit's validation does: the keys in this mask are read before the edit,
+            // which starts from them.
+            let mut read = edit::ReadAssets::default();
+            for k in (0..6u8).filter(|k| read_first & (1 << k) != 0).map(key) {
+                prop_assert_eq!(read.contains(&s, &k), s.asset(&k).is_some(), "{}", k);
+            }
+            let mut edit = s.edit_from(read);
             for op in ops {
                 match op {
                     Op::Set(k, e, content, piece) => {

@@ -16,7 +16,7 @@ use super::record::{self, RecordError, RecordSummary, RecordView};
 use super::response_hash::ResponseHasher;
 use super::responses::{AssetDraft, AssetResponses, CertifiedResponse, Expression, FallbackPage, PageDraft};
 use super::stable_tree::ArenaMemory;
-use super::response_set::ResponseSet;
+use super::response_set::{ResponseSet, SetDraft};
 use super::tree::{CertPath, PathWitness, Trees};
 use super::CertifyError;
 use ic_certification::Hash;
@@ -415,19 +415,25 @@ pub(super) type Built = (AssetResponses, Option<FallbackPage>);
 /// digests every response hash they requested together, then their response sets together.
 pub(super) fn complete<K>(hasher: &mut ResponseHasher, expression: &Expression, drafts: Vec<(K, Option<Drafted>)>) -> Vec<(K, Option<Built>)> {
     let hashes = hasher.finish_round();
-    let mut built: Vec<(K, Option<Built>)> = drafts
+    // The drafts of the sets go to one list, in order, and come back hashed in the same order.
+    let mut sets = Vec::new();
+    let resolved: Vec<_> = drafts
         .into_iter()
         .map(|(key, draft)| {
-            let built = draft.map(|(responses, page)| {
-                (responses.resolve(&hashes, expression), page.map(|page| page.resolve(&hashes, expression)))
+            let resolved = draft.map(|(responses, page)| {
+                let responses = responses.resolve(&hashes, expression).map_set(|set| sets.push(set));
+                let page = page.map(|page| page.resolve(&hashes, expression).map_set(|set| sets.push(set)));
+                (responses, page)
             });
-            (key, built)
+            (key, resolved)
         })
         .collect();
-    ResponseSet::hash_all(built.iter_mut().filter_map(|(_, built)| built.as_mut()).flat_map(|(responses, page)| {
-        std::iter::once(&mut responses.certified).chain(page.as_mut().map(|page| &mut page.certified))
-    }));
-    built
+    let mut hashed = SetDraft::hash_all(sets).into_iter();
+    let mut next = |()| hashed.next().expect("one hashed set per draft");
+    resolved
+        .into_iter()
+        .map(|(key, resolved)| (key, resolved.map(|(responses, page)| (responses.map_set(&mut next), page.map(|page| page.map_set(&mut next))))))
+        .collect()
 }
 
 /// What stored trees were derived with: the record layout (which fixes every response and its

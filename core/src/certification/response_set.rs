@@ -11,7 +11,8 @@
 //!
 //! Owns the set's shape, hashes, witnesses and stored form; must not touch the trees it is
 //! inserted into. Invariant: [`ResponseSet::root_hash`] is the digest of every witness
-//! [`ResponseSet::witness_cbor`] writes.
+//! [`ResponseSet::witness_cbor`] writes. A set is built as a [`SetDraft`], and only hashing
+//! ([`SetDraft::hash_all`]) makes it a `ResponseSet`, so no set is read before its hashes are.
 
 mod hashing;
 #[cfg(test)]
@@ -22,7 +23,6 @@ use super::tree_cbor::{empty, fork_head, labeled_head, leaf, pruned};
 use super::treap::nodes::{label_priority, leaf_value_hash};
 use super::treap::Tree;
 use ic_certification::{labeled_hash, Hash};
-use std::borrow::Cow;
 use std::cmp::Ordering;
 
 /// Bytes of one stored node: label, data hash, subtree hash.
@@ -37,12 +37,14 @@ pub struct ResponseSet {
     nodes: Vec<Node>,
     /// The treap's root node.
     root: Option<u32>,
-    /// Whether the hashes below are digested; until [`ResponseSet::hash_all`] each reader
-    /// digests a copy (right, but slow).
-    hashed: bool,
     /// The whole set's hash (what an exact path's terminator holds).
     hash: Hash,
 }
+
+/// A response set whose hashes are not digested yet: [`SetDraft::hash_all`] hashes a commit's
+/// drafts together into [`ResponseSet`]s.
+#[derive(Debug)]
+pub struct SetDraft(ResponseSet);
 
 /// One response's treap node.
 #[derive(Debug, Clone)]
@@ -57,40 +59,36 @@ struct Node {
     subtree: Hash,
 }
 
-impl ResponseSet {
-    /// Builds the subtree, unhashed: [`ResponseSet::hash_all`] hashes a commit's sets together.
-    pub fn new<'h>(expr_hash: &Hash, hashes: impl IntoIterator<Item = &'h Hash>) -> ResponseSet {
+impl SetDraft {
+    /// The subtree of these response hashes (in any order, repeats ignored), to be hashed.
+    pub fn new<'h>(expr_hash: &Hash, hashes: impl IntoIterator<Item = &'h Hash>) -> SetDraft {
         let mut labels: Vec<Hash> = hashes.into_iter().copied().collect();
         labels.sort_unstable();
         labels.dedup();
         let nodes = labels.into_iter().map(|label| Node { label, left: None, right: None, data: [0; 32], subtree: [0; 32] }).collect();
-        ResponseSet::linked(*expr_hash, nodes, false, [0; 32])
+        SetDraft(ResponseSet::linked(*expr_hash, nodes, [0; 32]))
     }
 
+    /// This set hashed alone (a commit's sets are hashed together instead).
+    pub fn hash(self) -> ResponseSet {
+        SetDraft::hash_all(vec![self]).pop().expect("one set hashed")
+    }
+}
+
+impl ResponseSet {
     /// `nodes` (strictly increasing labels) linked into their treap.
-    fn linked(expr_hash: Hash, mut nodes: Vec<Node>, hashed: bool, hash: Hash) -> ResponseSet {
+    fn linked(expr_hash: Hash, mut nodes: Vec<Node>, hash: Hash) -> ResponseSet {
         let root = link(&mut nodes);
-        ResponseSet { expr_hash, nodes, root, hashed, hash }
-    }
-
-    /// This set with its hashes digested (a digested copy if it was not).
-    fn hashed(&self) -> Cow<'_, ResponseSet> {
-        if self.hashed {
-            return Cow::Borrowed(self);
-        }
-        let mut copy = self.clone();
-        ResponseSet::hash_all([&mut copy]);
-        Cow::Owned(copy)
+        ResponseSet { expr_hash, nodes, root, hash }
     }
 
     /// Appends the CBOR witness of the response `hash` inside the set
     /// (`expr_hash / "" / hash`): what a v2 header proves below the path's terminator.
     pub fn witness_cbor(&self, expr_hash: &Hash, hash: &Hash, out: &mut Vec<u8>) {
-        let set = self.hashed();
-        let Some(root) = set.root else { return empty(out) };
-        labeled_head(&set.expr_hash, out);
-        let responses = set.node(root).subtree;
-        if *expr_hash != set.expr_hash {
+        let Some(root) = self.root else { return empty(out) };
+        labeled_head(&self.expr_hash, out);
+        let responses = self.node(root).subtree;
+        if *expr_hash != self.expr_hash {
             // The one entry revealed with its value pruned: a proof of absence.
             return pruned(&labeled_hash(b"", &responses), out);
         }
@@ -98,9 +96,9 @@ impl ResponseSet {
         // Written as if `hash` were present (the usual case: one search, not two); rewritten
         // as a proof of absence when the walk does not meet it.
         let start = out.len();
-        if !set.walk(root, hash, true, out) {
+        if !self.walk(root, hash, true, out) {
             out.truncate(start);
-            set.walk(root, hash, false, out);
+            self.walk(root, hash, false, out);
         }
     }
 
@@ -148,7 +146,7 @@ impl ResponseSet {
 
     /// The root hash (what an exact path's terminator holds).
     pub fn root_hash(&self) -> Hash {
-        self.hashed().hash
+        self.hash
     }
 
     /// The subtree as a hashed heap tree, for copying into the stable tree at a wildcard.
@@ -166,12 +164,11 @@ impl ResponseSet {
     /// Appends the stored form: `n u32 | root hash | n x (label | data hash | subtree hash)`,
     /// in label order (the shape follows from the labels).
     pub fn encode(&self, out: &mut Vec<u8>) {
-        let set = self.hashed();
-        let count = u32::try_from(set.nodes.len()).expect("a set has fewer than 2^32 responses");
-        out.reserve(4 + 32 + set.nodes.len() * NODE_LEN);
+        let count = u32::try_from(self.nodes.len()).expect("a set has fewer than 2^32 responses");
+        out.reserve(4 + 32 + self.nodes.len() * NODE_LEN);
         out.extend_from_slice(&count.to_be_bytes());
-        out.extend_from_slice(&set.hash);
-        for n in &set.nodes {
+        out.extend_from_slice(&self.hash);
+        for n in &self.nodes {
             out.extend_from_slice(&n.label);
             out.extend_from_slice(&n.data);
             out.extend_from_slice(&n.subtree);
@@ -194,7 +191,7 @@ impl ResponseSet {
         if nodes.windows(2).any(|pair| pair[0].label >= pair[1].label) {
             return None;
         }
-        Some(ResponseSet::linked(*expr_hash, nodes, true, hash))
+        Some(ResponseSet::linked(*expr_hash, nodes, hash))
     }
 }
 

@@ -13,7 +13,7 @@
 
 use super::headers::{self, EncodingHeaders, HeaderKind, HeaderList};
 use super::response_hash::{ListId, PairId, ResponseHasher, ResponseHashes, ResponseId};
-use super::response_set::ResponseSet;
+use super::response_set::{ResponseSet, SetDraft};
 use super::input::{AssetView, Encoding, EncodingView};
 use super::{CertifyError, CHUNK_SIZE};
 use ic_certification::Hash;
@@ -141,9 +141,10 @@ impl Variant {
     }
 }
 
-/// Everything precomputed for one asset.
+/// Everything precomputed for one asset; `S` is its response set, a [`SetDraft`] until a
+/// commit's sets are hashed together.
 #[derive(Debug, Clone)]
-pub struct AssetResponses {
+pub struct AssetResponses<S = ResponseSet> {
     /// Whether alias paths may serve this asset.
     pub enable_aliasing: bool,
     /// Whether raw domains may serve this asset.
@@ -151,8 +152,8 @@ pub struct AssetResponses {
     /// Variants in serving preference order.
     pub variants: Vec<Variant>,
     /// The certified subtree of every response above plus the shared 405, built once and
-    /// cloned to each path the asset is served at; unhashed until [`ResponseSet::hash_all`].
-    pub certified: ResponseSet,
+    /// cloned to each path the asset is served at.
+    pub certified: S,
 }
 
 /// An asset's responses before their hashes (see the module documentation).
@@ -177,16 +178,28 @@ impl AssetDraft {
         Ok(AssetDraft { enable_aliasing: view.enable_aliasing, allow_raw_access: view.allow_raw_access, variants })
     }
 
-    /// The responses with their hashes from `hashes` (the round that requested them) and their
-    /// response set, unhashed until [`ResponseSet::hash_all`].
-    pub(crate) fn resolve(self, hashes: &ResponseHashes, expression: &Expression) -> AssetResponses {
+    /// The responses with their hashes from `hashes` (the round that requested them) and the
+    /// draft of their response set.
+    pub(crate) fn resolve(self, hashes: &ResponseHashes, expression: &Expression) -> AssetResponses<SetDraft> {
         let variants: Vec<Variant> = self.variants.into_iter().map(|v| v.resolve(hashes)).collect();
         let set = variants.iter().flat_map(Variant::hashes).chain([&expression.method_not_allowed.hash]);
         AssetResponses {
-            certified: ResponseSet::new(&expression.hash, set),
+            certified: SetDraft::new(&expression.hash, set),
             enable_aliasing: self.enable_aliasing,
             allow_raw_access: self.allow_raw_access,
             variants,
+        }
+    }
+}
+
+impl<S> AssetResponses<S> {
+    /// The same responses with their set replaced by `f(set)`.
+    pub(crate) fn map_set<T>(self, f: impl FnOnce(S) -> T) -> AssetResponses<T> {
+        AssetResponses {
+            enable_aliasing: self.enable_aliasing,
+            allow_raw_access: self.allow_raw_access,
+            variants: self.variants,
+            certified: f(self.certified),
         }
     }
 }
@@ -263,14 +276,14 @@ fn build_variant(
 /// A page served for missing paths under a fallback scope: a `404.html` (status 404), the
 /// single-page-app `/index.html` (status 200) or the canister's plain 404.
 #[derive(Debug, Clone)]
-pub struct FallbackPage {
+pub struct FallbackPage<S = ResponseSet> {
     /// Whether raw domains may serve this page.
     pub allow_raw_access: bool,
     /// `(encoding, whole response, HEAD response)` in serving preference order.
     pub variants: Vec<(Encoding, CertifiedResponse, CertifiedResponse)>,
-    /// The certified subtree of these responses plus the shared 405 (for a page from an asset,
-    /// unhashed until [`ResponseSet::hash_all`]).
-    pub certified: ResponseSet,
+    /// The certified subtree of these responses plus the shared 405 (a [`SetDraft`] until a
+    /// commit's sets are hashed together).
+    pub certified: S,
 }
 
 /// Body of the plain 404.
@@ -306,28 +319,37 @@ impl PageDraft {
         (!variants.is_empty()).then_some(PageDraft { allow_raw_access: view.allow_raw_access, variants })
     }
 
-    /// The page with its hashes from `hashes` (the round that requested them) and its response
-    /// set, unhashed until [`ResponseSet::hash_all`].
-    pub(crate) fn resolve(self, hashes: &ResponseHashes, expression: &Expression) -> FallbackPage {
+    /// The page with its hashes from `hashes` (the round that requested them) and the draft
+    /// of its response set.
+    pub(crate) fn resolve(self, hashes: &ResponseHashes, expression: &Expression) -> FallbackPage<SetDraft> {
         let variants = self.variants.into_iter().map(|(e, full, head)| (e, full.resolve(hashes), head.resolve(hashes))).collect();
         FallbackPage::new(self.allow_raw_access, variants, expression)
     }
 }
 
-impl FallbackPage {
+impl<S> FallbackPage<S> {
+    /// The same page with its set replaced by `f(set)`.
+    pub(crate) fn map_set<T>(self, f: impl FnOnce(S) -> T) -> FallbackPage<T> {
+        FallbackPage { allow_raw_access: self.allow_raw_access, variants: self.variants, certified: f(self.certified) }
+    }
+}
+
+impl FallbackPage<SetDraft> {
     fn new(
         allow_raw_access: bool,
         variants: Vec<(Encoding, CertifiedResponse, CertifiedResponse)>,
         expression: &Expression,
-    ) -> FallbackPage {
+    ) -> FallbackPage<SetDraft> {
         let hashes = variants
             .iter()
             .flat_map(|(_, full, head)| [&full.hash, &head.hash])
             .chain([&expression.method_not_allowed.hash]);
-        let certified = ResponseSet::new(&expression.hash, hashes);
+        let certified = SetDraft::new(&expression.hash, hashes);
         FallbackPage { allow_raw_access, variants, certified }
     }
+}
 
+impl FallbackPage {
     /// The canister's own certified 404.
     pub fn plain_not_found(expression: &Expression) -> FallbackPage {
         let headers = headers::plain(&[("content-type", "text/plain; charset=utf-8")], &expression.text);
@@ -337,9 +359,7 @@ impl FallbackPage {
         let head = ResponseDraft::new(&mut hasher, 404, headers, Body::Empty, &EMPTY_HASH);
         let hashes = hasher.finish_round();
         let variants = vec![(Encoding::Identity, full.resolve(&hashes), head.resolve(&hashes))];
-        let mut page = FallbackPage::new(true, variants, expression);
-        ResponseSet::hash_all([&mut page.certified]);
-        page
+        FallbackPage::new(true, variants, expression).map_set(SetDraft::hash)
     }
 }
 

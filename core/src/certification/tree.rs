@@ -338,6 +338,7 @@ impl Trees {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::certification::response_set::SetDraft;
     use ic_certification::LookupResult;
 
     use ic_http_certification::{HttpCertification, HttpCertificationTree, HttpCertificationTreeEntry};
@@ -370,11 +371,11 @@ mod tests {
     fn layout_and_witnesses_match_http_certification_tree() {
         let mut trees = Trees::default();
         for (path, hashes) in paths() {
-            trees.insert(&path, &ResponseSet::new(&EXPR, &hashes), 0).unwrap();
+            trees.insert(&path, &SetDraft::new(&EXPR, &hashes).hash(), 0).unwrap();
         }
         let library = library_tree();
         let root = trees.rehash().unwrap();
-        let sets: Vec<(CertPath<'static>, ResponseSet)> = paths().into_iter().map(|(p, h)| (p, ResponseSet::new(&EXPR, &h))).collect();
+        let sets: Vec<(CertPath<'static>, ResponseSet)> = paths().into_iter().map(|(p, h)| (p, SetDraft::new(&EXPR, &h).hash())).collect();
         let set_of = |path: &CertPath| &sets.iter().find(|(p, _)| p == path).unwrap().1;
         for (path, request, hash) in [
             (CertPath::Exact("/a.html"), "/a.html", [3; 32]),
@@ -449,7 +450,7 @@ mod tests {
         let mut trees = Trees::default();
         trees.set_v1("/a.html", Some([7; 32])).unwrap();
         let path = CertPath::Exact("/a.html");
-        let set = ResponseSet::new(&EXPR, [&[2; 32]]);
+        let set = SetDraft::new(&EXPR, [&[2; 32]]).hash();
         trees.insert(&path, &set, 0).unwrap();
         trees.rehash().unwrap();
         let header = trees.v1_header(b"cert", "/a.html").unwrap();
@@ -465,10 +466,10 @@ mod tests {
     fn reinserting_a_path_replaces_its_responses() {
         let mut trees = Trees::default();
         let path = CertPath::Exact("/a");
-        trees.insert(&path, &ResponseSet::new(&EXPR, [&[2; 32], &[3; 32]]), 0).unwrap();
-        trees.insert(&path, &ResponseSet::new(&EXPR, [&[4; 32]]), 0).unwrap();
+        trees.insert(&path, &SetDraft::new(&EXPR, [&[2; 32], &[3; 32]]).hash(), 0).unwrap();
+        trees.insert(&path, &SetDraft::new(&EXPR, [&[4; 32]]).hash(), 0).unwrap();
         let mut fresh = Trees::default();
-        fresh.insert(&path, &ResponseSet::new(&EXPR, [&[4; 32]]), 0).unwrap();
+        fresh.insert(&path, &SetDraft::new(&EXPR, [&[4; 32]]).hash(), 0).unwrap();
         assert_eq!(trees.leaves(), fresh.leaves());
         assert_eq!(trees.rehash().unwrap(), fresh.rehash().unwrap());
     }
@@ -477,7 +478,7 @@ mod tests {
     fn full_tree_digest_is_the_root_hash() {
         let mut trees = Trees::default();
         trees.set_v1("/a.html", Some([7; 32])).unwrap();
-        trees.insert(&CertPath::Wildcard("/"), &ResponseSet::new(&EXPR, [&[2; 32]]), 0).unwrap();
+        trees.insert(&CertPath::Wildcard("/"), &SetDraft::new(&EXPR, [&[2; 32]]).hash(), 0).unwrap();
         trees.rehash().unwrap();
         let bytes = trees.full_tree_cbor().unwrap();
         assert_eq!(&bytes[..3], &[0xd9, 0xd9, 0xf7]);
@@ -490,7 +491,7 @@ mod tests {
         let mut trees = Trees::default();
         let before = trees.root_hash();
         let path = CertPath::Wildcard("/docs");
-        trees.insert(&path, &ResponseSet::new(&EXPR, [&[2; 32], &[3; 32]]), 0).unwrap();
+        trees.insert(&path, &SetDraft::new(&EXPR, [&[2; 32], &[3; 32]]).hash(), 0).unwrap();
         trees.set_v1("/x", Some([1; 32])).unwrap();
         assert_ne!(trees.rehash().unwrap(), before);
         trees.remove(&path).unwrap();
@@ -505,18 +506,18 @@ mod tests {
         let memory = ArenaMemory::new(ic_stable_structures::VectorMemory::default());
         let mut trees = Trees::create(memory.clone(), [5; 32]).unwrap();
         for (path, hashes) in paths() {
-            trees.insert(&path, &ResponseSet::new(&EXPR, &hashes), 0).unwrap();
+            trees.insert(&path, &SetDraft::new(&EXPR, &hashes).hash(), 0).unwrap();
         }
         trees.set_v1("/a.html", Some([7; 32])).unwrap();
         let root = trees.rehash().unwrap();
         let reopened = Trees::open(memory.clone(), &[5; 32]).expect("same stamp");
         assert_eq!(reopened.root_hash(), root);
         assert_eq!(reopened.leaves(), trees.leaves());
-        let set = ResponseSet::new(&EXPR, &[[7; 32]]);
+        let set = SetDraft::new(&EXPR, &[[7; 32]]).hash();
         let path = CertPath::Wildcard("/docs");
         assert_eq!(reopened.v2_tree(&path, &set, &[7; 32], "/docs/x"), trees.v2_tree(&path, &set, &[7; 32], "/docs/x"));
         let path = CertPath::Exact("/docs/x/y.css");
-        let set = ResponseSet::new(&EXPR, &[[8; 32], [9; 32], [10; 32]]);
+        let set = SetDraft::new(&EXPR, &[[8; 32], [9; 32], [10; 32]]).hash();
         assert_eq!(reopened.v2_tree(&path, &set, &[9; 32], "/docs/x/y.css"), trees.v2_tree(&path, &set, &[9; 32], "/docs/x/y.css"));
         assert_eq!(reopened.v2_tree(&path, &set, &[9; 32], "/docs/x/y.css").unwrap().digest(), root);
         // The arena holds only the exact path's set hash; a wildcard's whole set.

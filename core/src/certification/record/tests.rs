@@ -3,7 +3,7 @@ use crate::certification::input::{AssetView, ContentSource, EncodingView, Record
 use crate::certification::memory_records::Records;
 use crate::certification::response_hash::ResponseHasher;
 use crate::certification::responses::{AssetDraft, PageDraft, Variant};
-use crate::certification::response_set::ResponseSet;
+use crate::certification::response_set::{ResponseSet, SetDraft};
 use crate::certification::tree::{CertPath, Trees};
 use crate::certification::CHUNK_SIZE;
 use proptest::prelude::*;
@@ -49,7 +49,8 @@ fn build(view: &AssetView, expression: &Expression, page_status: Option<u16>) ->
     let draft = AssetDraft::build(view, expression, &mut hasher).expect("part hashes present");
     let page = page_status.and_then(|status| PageDraft::from_asset(view, status, expression, &mut hasher));
     let hashes = hasher.finish_round();
-    (draft.resolve(&hashes, expression), page.map(|page| page.resolve(&hashes, expression)))
+    let responses = draft.resolve(&hashes, expression).map_set(SetDraft::hash);
+    (responses, page.map(|page| page.resolve(&hashes, expression).map_set(SetDraft::hash)))
 }
 
 fn root_of(set: &ResponseSet) -> Hash {

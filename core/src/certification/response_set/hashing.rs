@@ -7,7 +7,7 @@
 //! leaf)` and `subtree` = the treap fork layout over its subtree, and the set's hash is
 //! `labeled(expr_hash, labeled("", root subtree))` (an empty set: the empty tree's hash).
 
-use super::ResponseSet;
+use super::{ResponseSet, SetDraft};
 use crate::certification::hash_plan::{FORK, LABELED};
 use crate::certification::treap::nodes::leaf_value_hash;
 use crate::sha256_batch::Sha256Batch;
@@ -39,11 +39,11 @@ fn at(rounds: &mut Rounds, round: usize) -> &mut Vec<(usize, Step)> {
     &mut rounds[round]
 }
 
-impl ResponseSet {
-    /// Hashes `sets` together: they do not depend on each other, so their messages share
-    /// SIMD lanes round by round. Sets already hashed are left as they are.
-    pub fn hash_all<'s>(sets: impl IntoIterator<Item = &'s mut ResponseSet>) {
-        let mut sets: Vec<&mut ResponseSet> = sets.into_iter().filter(|set| !set.hashed).collect();
+impl SetDraft {
+    /// Hashes `drafts` together, in order: they do not depend on each other, so their
+    /// messages share SIMD lanes round by round.
+    pub fn hash_all(drafts: Vec<SetDraft>) -> Vec<ResponseSet> {
+        let mut sets: Vec<ResponseSet> = drafts.into_iter().map(|SetDraft(set)| set).collect();
         let mut rounds = Rounds::new();
         for (s, set) in sets.iter_mut().enumerate() {
             let Some(root) = set.root else {
@@ -66,11 +66,11 @@ impl ResponseSet {
                 sets[s].settle(step, digest);
             }
         }
-        for set in sets {
-            set.hashed = true;
-        }
+        sets
     }
+}
 
+impl ResponseSet {
     /// Schedules the forks of node `index`'s subtree; returns the round after which its
     /// subtree hash is known (data hashes are known after round 0).
     fn schedule(&self, index: u32, s: usize, rounds: &mut Rounds) -> usize {

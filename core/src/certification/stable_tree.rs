@@ -230,15 +230,6 @@ impl<M: Memory> StableTree<M> {
         Ok(Some(Entry { aux: view.aux(), leaf }))
     }
 
-    /// The `aux` of the entry at `path` if it holds a map hashing to `hash` (what
-    /// [`StableTree::insert`] would leave unchanged but for `aux`).
-    pub fn map_aux(&self, root: Root, path: &[&[u8]], hash: &Hash) -> Result<Option<u64>> {
-        match self.find_path(root, path)? {
-            Some(view) if !view.is_leaf() && self.arena.value_hash(&view, 0)? == *hash => Ok(Some(view.aux())),
-            _ => Ok(None),
-        }
-    }
-
     /// The hash of the value at `path` (a leaf's or a map's) and the entry's `aux`, if any.
     #[cfg(test)]
     pub fn value_hash_aux(&self, root: Root, path: &[&[u8]]) -> Result<Option<(Hash, u64)>> {
@@ -255,20 +246,56 @@ impl<M: Memory> StableTree<M> {
     /// changed. A copied tree keeps its cached hashes: only the nodes above it are hashed
     /// again; a [`Tree::Pruned`] value takes only its entry's slot.
     pub fn insert(&mut self, root: Root, path: &[&[u8]], value: Value<'_>, aux: u64) -> Result<bool> {
-        if path.is_empty() {
-            return Err(StableTreeError::EmptyPath);
-        }
+        self.with_located(|tree, located| {
+            if let Some(view) = tree.descend(root, path, located)? {
+                if tree.holds(view, value)? {
+                    tree.keep(view, aux);
+                    return Ok(false);
+                }
+            }
+            tree.put(root, path, value, aux, located)
+        })
+    }
+
+    /// Puts the map `build()` at `path` with `aux`, as [`StableTree::insert`] does, unless the
+    /// entry already holds a map hashing to `hash` (then only `aux` is rewritten): a map that
+    /// did not change is neither built nor copied. `build()` must hash to `hash`.
+    pub fn insert_map(&mut self, root: Root, path: &[&[u8]], hash: &Hash, build: impl FnOnce() -> Tree, aux: u64) -> Result<bool> {
+        self.with_located(|tree, located| {
+            if let Some(view) = tree.descend(root, path, located)? {
+                if !view.is_leaf() && tree.arena.value_hash(view, 0)? == *hash {
+                    tree.keep(view, aux);
+                    return Ok(false);
+                }
+            }
+            tree.put(root, path, Value::Tree(&build()), aux, located)
+        })
+    }
+
+    /// Runs `f` with the reusable descent buffers, emptied.
+    fn with_located<R>(&mut self, f: impl FnOnce(&mut Self, &mut Located) -> Result<R>) -> Result<R> {
         let mut located = std::mem::take(&mut self.located);
         located.levels.clear();
         located.passed.clear();
         located.marked = 0;
-        let changed = self.insert_located(root, path, value, aux, &mut located);
+        let result = f(self, &mut located);
         self.located = located;
-        changed
+        result
     }
 
-    fn insert_located(&mut self, root: Root, path: &[&[u8]], value: Value<'_>, aux: u64, located: &mut Located) -> Result<bool> {
-        // One read-only descent through every level; the same walk then makes the change.
+    /// An entry left holding its value: only its `aux` may change.
+    fn keep(&mut self, view: &slot::View, aux: u64) {
+        if view.aux() != aux {
+            self.arena.write_aux(view.index, aux);
+        }
+    }
+
+    /// One read-only descent through every level of `path`, recorded in `located` for the
+    /// change that may follow; returns the entry at `path` if there is one.
+    fn descend<'l>(&self, root: Root, path: &[&[u8]], located: &'l mut Located) -> Result<Option<&'l slot::View>> {
+        if path.is_empty() {
+            return Err(StableTreeError::EmptyPath);
+        }
         let mut at = self.root(root);
         for (depth, label) in path.iter().enumerate() {
             map::check(depth, at)?;
@@ -283,14 +310,14 @@ impl<M: Memory> StableTree<M> {
                 None => break,
             }
         }
-        if let (true, Some((_, Spot::Found(view), _))) = (located.levels.len() == path.len(), located.levels.last()) {
-            if self.holds(view, value)? {
-                if view.aux() != aux {
-                    self.arena.write_aux(view.index, aux);
-                }
-                return Ok(false);
-            }
-        }
+        Ok(match (located.levels.len() == path.len(), located.levels.last()) {
+            (true, Some((_, Spot::Found(view), _))) => Some(view),
+            _ => None,
+        })
+    }
+
+    /// Puts `value` at `path` along the descent in `located`; returns true (the value changed).
+    fn put(&mut self, root: Root, path: &[&[u8]], value: Value<'_>, aux: u64, located: &mut Located) -> Result<bool> {
         let (leaf_len, copied) = match value {
             Value::Leaf(bytes) => (bytes.len(), 0),
             Value::Tree(tree) => match tree.shape() {

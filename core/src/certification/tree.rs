@@ -166,18 +166,15 @@ impl Trees {
     /// from the tree per request. Either way only the nodes above it are hashed again.
     pub fn insert(&mut self, path: &CertPath<'_>, responses: &ResponseSet, aux: u64) -> Result<(), StableTreeError> {
         let hash = responses.root_hash();
-        let value = match path {
-            CertPath::Exact(_) => Tree::Pruned(hash),
-            // A scope re-certified with the page it holds (every commit touching the root
-            // scope re-certifies it) is left alone, without building the page's tree.
-            CertPath::Wildcard(_) if path.with_segments(|segments| self.tree.map_aux(Root::Expr, segments, &hash))? == Some(aux) => {
-                return Ok(());
-            }
-            CertPath::Wildcard(_) => responses.to_tree(),
-        };
-        // Re-certifying identical responses (an unchanged alias, a re-uploaded file) only
-        // rewrites the entry's `aux`: the record may have moved.
-        path.with_segments(|segments| self.tree.insert(Root::Expr, segments, Value::Tree(&value), aux)).map(drop)
+        // Re-certifying identical responses (an unchanged alias, a re-uploaded file, a scope
+        // re-certified with the page it holds, as every commit touching the root scope does)
+        // only rewrites the entry's `aux`, since the record may have moved; a wildcard's page
+        // tree is then not even built.
+        path.with_segments(|segments| match path {
+            CertPath::Exact(_) => self.tree.insert(Root::Expr, segments, Value::Tree(&Tree::Pruned(hash)), aux),
+            CertPath::Wildcard(_) => self.tree.insert_map(Root::Expr, segments, &hash, || responses.to_tree(), aux),
+        })
+        .map(drop)
     }
 
     /// The `aux` word of `path`'s terminator entry; `None` when nothing is certified there.

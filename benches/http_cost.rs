@@ -13,7 +13,7 @@
 mod support;
 
 use asset_canister_core::http_types::StreamingCallbackToken;
-use asset_canister_core::types::{BatchOperationKind, CreateChunksArg, CreateChunksResponse};
+use asset_canister_core::types::{AssetDetails, BatchOperationKind, CreateChunksArg, CreateChunksResponse, ListRequest};
 use candid::Nat;
 use serde_bytes::ByteBuf;
 use support::{admin, generated_bytes, header, request, Canister, Upload};
@@ -160,6 +160,23 @@ fn main() {
         goal: Some(50_000.0),
         heap: upgraded.heap_bytes,
         stable: upgraded.stable_bytes,
+    });
+
+    // `list` of those assets, one page: what `ic-asset` reads before every sync (it pages on
+    // with `start` until a page comes back short).
+    let (listed, list_out): (Vec<AssetDetails>, _) = c
+        .query(admin(), "list", (ListRequest { start: None, length: None },))
+        .expect("list");
+    assert_eq!(listed.len(), REBUILD_ASSETS, "one page holds every asset");
+    assert!(listed.iter().all(|a| a.encodings.len() == 1 && a.encodings[0].length == Nat::from(REBUILD_ASSET_BYTES)));
+    rows.push(Row {
+        operation: format!("  list: one page of those {REBUILD_ASSETS} assets, per asset"),
+        measured: list_out.work_instructions() as f64 / REBUILD_ASSETS as f64,
+        total: list_out.instructions as f64 / REBUILD_ASSETS as f64,
+        unit: "instructions",
+        goal: None,
+        heap: list_out.heap_bytes,
+        stable: list_out.stable_bytes,
     });
 
     print_table(&rows);

@@ -506,13 +506,11 @@ impl<M: Memory> State<M> {
         let start = req.start.as_ref().and_then(id_u64).unwrap_or(0);
         let len = req.length.as_ref().and_then(id_u64).unwrap_or(MAX_LIST_PAGE).min(MAX_LIST_PAGE);
         self.store
-            .keys_page(start, len)
+            .page(start, len)
             .into_iter()
-            .filter_map(|key| {
-                let asset = self.store.asset(&key)?;
-                let encodings = self
-                    .store
-                    .encodings_of(&key)
+            .map(|asset| {
+                let encodings = asset
+                    .encodings
                     .into_iter()
                     .map(|(name, e)| AssetEncodingDetails {
                         content_encoding: name,
@@ -521,7 +519,7 @@ impl<M: Memory> State<M> {
                         modified: Int::from(e.modified_ns),
                     })
                     .collect();
-                Some(AssetDetails { key, content_type: asset.content_type, encodings })
+                AssetDetails { key: asset.key, content_type: asset.record.content_type, encodings }
             })
             .collect()
     }

@@ -112,8 +112,19 @@ use edit::{ReadAssets, StoreEdit};
 use ic_stable_structures::{Memory, StableBTreeMap};
 use record_region::RecordRegionError;
 use record_store::{RecordHandle, RecordStore};
-use records::{AssetRecord, Body, EncodingRecord, KeyText, StoredAsset, StoredEncoding};
+use records::{AssetRecord, Body, EncodingRecord, KeyText, StoredAsset, StoredEncoding, StoredEncodingHead};
 use written::Written;
+
+/// One asset as `list` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedAsset {
+    /// Its key.
+    pub key: String,
+    /// Its metadata.
+    pub record: AssetRecord,
+    /// Each encoding's name and head, sorted by name.
+    pub encodings: Vec<(String, StoredEncodingHead)>,
+}
 
 /// Bytes per page of a stable memory (`Memory::size` counts pages of this size).
 const WASM_PAGE: u64 = 65_536;
@@ -316,13 +327,18 @@ impl<M: Memory> Store<M> {
         self.records.region()
     }
 
-    /// Asset keys in order, starting at index `start`, at most `limit` of them.
-    pub fn keys_page(&self, start: u64, limit: u64) -> Vec<String> {
+    /// Assets in key order, starting at index `start`, at most `limit` of them, read in one
+    /// pass over the asset map (reading each listed asset by key cost two more B-tree reads).
+    pub fn page(&self, start: u64, limit: u64) -> Vec<ListedAsset> {
         self.assets
-            .keys()
-            .skip(start as usize)
-            .take(limit as usize)
-            .map(|k| k.text())
+            .iter()
+            .skip(usize::try_from(start).unwrap_or(usize::MAX))
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .map(|entry| {
+                let asset = entry.value();
+                let encodings = asset.encodings.into_iter().map(|(name, e)| (name, e.head)).collect();
+                ListedAsset { key: entry.key().text(), record: asset.record, encodings }
+            })
             .collect()
     }
 

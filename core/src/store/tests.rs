@@ -73,7 +73,7 @@ fn check_tiling(s: &Store<Mem>) {
             }
         }
     }
-    for k in s.keys_page(0, u64::MAX) {
+    for k in s.page(0, u64::MAX).into_iter().map(|a| a.key) {
         for (_, r) in s.encodings_of(&k) {
             spans.extend(r.extents.iter().filter(|e| e.len > 0));
         }
@@ -174,7 +174,13 @@ proptest! {
             prop_assert_eq!(s.read_located(&locator, mid, to), Some(content[mid as usize..to as usize].to_vec()));
             prop_assert_eq!(s.read_located(&locator, 0, len + 1), None);
         }
-        let stored: usize = s.keys_page(0, u64::MAX).iter().map(|k| s.encodings_of(k).len()).sum();
+        let listed = s.page(0, u64::MAX);
+        for asset in &listed {
+            let encodings: Vec<(String, StoredEncodingHead)> = s.encodings_of(&asset.key).into_iter().map(|(n, e)| (n, e.split().0)).collect();
+            prop_assert_eq!(Some(asset.record.clone()), s.asset(&asset.key));
+            prop_assert_eq!(&asset.encodings, &encodings);
+        }
+        let stored: usize = listed.iter().map(|a| a.encodings.len()).sum();
         prop_assert_eq!(stored, model.len());
         s.edit().clear();
         prop_assert_eq!(s.blob().end(), 0);

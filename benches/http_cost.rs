@@ -168,7 +168,7 @@ fn main() {
         .query(admin(), "list", (ListRequest { start: None, length: None },))
         .expect("list");
     assert_eq!(listed.len(), REBUILD_ASSETS, "one page holds every asset");
-    assert!(listed.iter().all(|a| a.encodings.len() == 1 && a.encodings[0].length == Nat::from(REBUILD_ASSET_BYTES)));
+    assert!(listed.iter().all(|a| a.encodings.len() == 1 && a.encodings[0].length == REBUILD_ASSET_BYTES));
     rows.push(Row {
         operation: format!("  list: one page of those {REBUILD_ASSETS} assets, per asset"),
         measured: list_out.work_instructions() as f64 / REBUILD_ASSETS as f64,

@@ -196,10 +196,6 @@ fn main() {
     );
 }
 
-/// Fetches `url` completely the way the HTTP gateway does with v2: the first response, then
-/// `Range` requests for the rest while the answer is a 206; legacy streaming callbacks if the
-/// canister offers them. Every response is verified. Returns the body, the summed
-/// instructions, the number of calls and the last (heap, stable) bytes.
 /// Creates a batch and uploads the first encoding of each of `files` in one `create_chunks` call
 /// (all 50 chunks, 200 KiB, as an uploader batches them); returns the batch, each file's chunk
 /// ids as `Canister::operations` takes them, and what the two calls spent together.
@@ -216,6 +212,10 @@ fn upload_chunks(c: &mut Canister, files: &[Upload]) -> (Nat, Vec<Vec<Vec<Nat>>>
     (batch, ids, spent)
 }
 
+/// Fetches `url` completely the way the HTTP gateway does with v2: the first response, then
+/// `Range` requests for the rest while the answer is a 206; legacy streaming callbacks if the
+/// canister offers them. Every response is verified. Returns the body, the summed
+/// instructions, the number of calls and the last (heap, stable) bytes.
 fn fetch_all(c: &mut Canister, url: &str) -> (Vec<u8>, Spent, usize, (u64, u64)) {
     let mut body = vec![];
     let mut instructions = Spent::default();

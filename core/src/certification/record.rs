@@ -274,7 +274,8 @@ fn put_headers<'h>(out: &mut Vec<u8>, headers: impl ExactSizeIterator<Item = (&'
     for (i, (name, value)) in headers.enumerate() {
         let name_len = u16::try_from(name.len()).expect("header names are shorter than 64 KiB");
         out.extend_from_slice(name.as_bytes());
-        let value_len = if is_expression(value, expression) {
+        // The certificate expression is stored as a mark, not as text.
+        let value_len = if value == expression {
             EXPRESSION_TEXT
         } else {
             out.extend_from_slice(value.as_bytes());
@@ -284,11 +285,6 @@ fn put_headers<'h>(out: &mut Vec<u8>, headers: impl ExactSizeIterator<Item = (&'
         entry[..2].copy_from_slice(&name_len.to_be_bytes());
         entry[2..].copy_from_slice(&value_len.to_be_bytes());
     }
-}
-
-/// Whether a header value is the certificate expression (stored as a mark, not as text).
-fn is_expression(value: &str, expression: &str) -> bool {
-    value == expression
 }
 
 fn encoding_tag(encoding: Encoding) -> u8 {
